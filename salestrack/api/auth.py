@@ -1,0 +1,31 @@
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from salestrack.teams.models import ApiToken
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer st_...`; tokens are looked up by their SHA-256."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != b"bearer":
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+        raw = header[1].decode(errors="replace")
+        token = (
+            ApiToken.objects.select_related("user", "user__team")
+            .filter(digest=ApiToken.hash(raw))
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        now = timezone.now()
+        # Write at most once an hour: a token used for every request must not cost a write each.
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 3600:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return "Bearer"

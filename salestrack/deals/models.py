@@ -1,0 +1,131 @@
+from django.conf import settings
+from django.db import models
+
+from salestrack.lib.models import OwnedRecord
+
+
+class ForecastCategory(models.TextChoices):
+    PIPELINE = "pipeline", "Pipeline"
+    BEST_CASE = "best_case", "Best case"
+    COMMIT = "commit", "Commit"
+    CLOSED = "closed", "Closed"
+    OMITTED = "omitted", "Omitted"
+
+
+class Pipeline(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    probability = models.PositiveSmallIntegerField()  # percent, 0..100
+    forecast_category = models.CharField(max_length=10, choices=ForecastCategory.choices)
+    rotting_days = models.PositiveIntegerField(null=True, blank=True)
+    is_won = models.BooleanField(default=False)
+    is_lost = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["pipeline", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "name"], name="stage_unique_name"),
+            models.CheckConstraint(
+                condition=~(models.Q(is_won=True) & models.Q(is_lost=True)),
+                name="stage_not_won_and_lost",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(probability__lte=100), name="stage_probability_max_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.is_won or self.is_lost
+
+
+class Opportunity(OwnedRecord):
+    class Type(models.TextChoices):
+        NEW_BUSINESS = "new_business", "New business"
+        EXISTING_BUSINESS = "existing_business", "Existing business"
+
+    name = models.CharField(max_length=200)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="opportunities"
+    )
+    contact = models.ForeignKey(
+        "accounts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+    )
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="opportunities")
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    close_date = models.DateField()
+    probability = models.PositiveSmallIntegerField()
+    forecast_category = models.CharField(max_length=10, choices=ForecastCategory.choices)
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.NEW_BUSINESS)
+    source = models.CharField(max_length=50, blank=True)
+    next_step = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    lost_reason = models.CharField(max_length=200, blank=True)
+    closed_date = models.DateField(null=True, blank=True)
+    is_closed = models.BooleanField(default=False)
+    is_won = models.BooleanField(default=False)
+    # When the deal entered its current stage: the clock for rotting and time in stage.
+    stage_entered_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "opportunities"
+        indexes = [
+            models.Index(fields=["owner", "-updated_at"], name="opp_owner_idx"),
+            models.Index(fields=["stage", "-updated_at"], name="opp_stage_idx"),
+            models.Index(fields=["close_date", "id"], name="opp_close_idx"),
+            models.Index(fields=["name", "id"], name="opp_name_idx"),
+            models.Index(fields=["account", "is_closed"], name="opp_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpportunityHistory(models.Model):
+    """One change of one tracked field. Append-only: never updated, never deleted."""
+
+    TRACKED = ["stage", "amount", "close_date", "probability", "forecast_category", "owner"]
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="history")
+    field = models.CharField(max_length=30)
+    old_value = models.CharField(max_length=100, blank=True, null=True)
+    new_value = models.CharField(max_length=100, blank=True, null=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["opportunity", "changed_at"], name="opp_history_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} -> {self.new_value}"
+
+    def save(self, *args, **kwargs):
+        # History is what forecasts and waterfalls are computed from: it must never change.
+        if self.pk is not None:
+            raise ValueError("OpportunityHistory rows are append-only")
+        super().save(*args, **kwargs)

@@ -1,0 +1,31 @@
+"""Abstract bases shared by the records sales people own (lead, account, contact, opportunity)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class OwnedRecord(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Optimistic concurrency: a write names the version it read; a stale one is refused.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Address(models.Model):
+    """The same address fields, in the same order, on Lead, Account and Contact."""
+
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+ADDRESS_FIELDS = ["street", "city", "state", "postal_code", "country"]
