@@ -1,7 +1,64 @@
+"""The shared cast: a rep, a teammate, a rep of another team, their manager, an admin."""
+
+import datetime
+from types import SimpleNamespace
+
 import pytest
 from rest_framework.test import APIClient
 
+from salestrack.teams.models import User
+from salestrack.teams.services import team_create, token_create, user_create
+
+PASSWORD = "correct-horse-battery"
+
 
 @pytest.fixture
-def api():
-    return APIClient()
+def org(db):
+    admin = user_create(username="ada", role="admin", password=PASSWORD, email="ada@example.com")
+    company = team_create(name="Company")
+    region_manager = user_create(username="rhea", role="manager", password=PASSWORD)
+    region = team_create(name="East", parent=company, manager=region_manager)
+    manager = user_create(username="mia", role="manager", password=PASSWORD)
+    team_a = team_create(name="Boston", parent=region, manager=manager)
+    team_b = team_create(name="Denver", parent=company)
+    manager.team = team_a
+    manager.save()
+    rep = user_create(
+        username="rob",
+        role="rep",
+        team=team_a,
+        password=PASSWORD,
+        first_name="Rob",
+        last_name="Stone",
+    )
+    teammate = user_create(username="tess", role="rep", team=team_a, password=PASSWORD)
+    other_rep = user_create(username="otto", role="rep", team=team_b, password=PASSWORD)
+    return SimpleNamespace(
+        admin=admin,
+        region_manager=region_manager,
+        manager=manager,
+        rep=rep,
+        teammate=teammate,
+        other_rep=other_rep,
+        team_a=team_a,
+        team_b=team_b,
+        region=region,
+        company=company,
+    )
+
+
+def client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
+    return client
+
+
+@pytest.fixture
+def as_user():
+    return client_for
+
+
+@pytest.fixture
+def soon():
+    return datetime.date.today() + datetime.timedelta(days=30)

@@ -2,7 +2,17 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter(trailing_slash="/?")
+from salestrack.api import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("leads", views.LeadViewSet, basename="lead")
+router.register("accounts", views.AccountViewSet, basename="account")
+router.register("contacts", views.ContactViewSet, basename="contact")
+router.register("opportunities", views.OpportunityViewSet, basename="opportunity")
+router.register("activities", views.ActivityViewSet, basename="activity")
+router.register("pipelines", views.PipelineViewSet, basename="pipeline")
+router.register("users", views.UserViewSet, basename="user")
+router.register("teams", views.TeamViewSet, basename="team")
 
 urlpatterns = [
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,103 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from salestrack.accounts.models import Account, Contact
+from salestrack.lib import records
+from salestrack.lib.models import ADDRESS_FIELDS
+from salestrack.lib.text import company_key, domain_of_website, person_key
+from salestrack.teams.models import User
+
+ACCOUNT_FIELDS = {
+    "name",
+    "website",
+    "phone",
+    "industry",
+    "description",
+    "owner",
+    "parent",
+    *ADDRESS_FIELDS,
+}
+CONTACT_FIELDS = {
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "account",
+    "description",
+    "owner",
+    *ADDRESS_FIELDS,
+}
+
+
+def _derive_account(account: Account) -> None:
+    # Matching keys for conversion (PRODUCT.md section 2, rule 1).
+    account.domain = domain_of_website(account.website)
+    account.name_key = company_key(account.name)
+
+
+def _derive_contact(contact: Contact) -> None:
+    contact.email_key = contact.email.strip().lower()
+    contact.name_key = person_key(contact.first_name, contact.last_name)
+
+
+@transaction.atomic
+def account_create(
+    *, by: User, owner: User | None = None, type: str | None = None, **fields
+) -> Account:
+    records.check_fields(Account, ACCOUNT_FIELDS, fields)
+    account = Account(owner=owner or by, **fields)
+    if type is not None and type != account.type:
+        _set_type(account, type, by=by)
+    _derive_account(account)
+    return records.insert(account, by=by, action="accounts.account.created")
+
+
+@transaction.atomic
+def account_update(*, account: Account, by: User, version: int | None = None, **changes) -> Account:
+    current = records.lock(account, version)
+    before = records.snapshot(current)
+    type_ = changes.pop("type", None)
+    if type_ is not None and type_ != current.type:
+        _set_type(current, type_, by=by)
+    records.apply(current, ACCOUNT_FIELDS, changes)
+    _derive_account(current)
+    records.save_changes(current, before, by=by, action="accounts.account.changed")
+    return current
+
+
+def _set_type(account: Account, type_: str, *, by: User) -> None:
+    # Customer comes from a won deal; only sales ops mark a customer as former (or back).
+    if not by.is_admin:
+        raise ValidationError({"type": ["Only an admin can change an account's type."]})
+    if type_ not in Account.Type.values:
+        raise ValidationError({"type": [f"Must be one of {', '.join(Account.Type.values)}."]})
+    account.type = type_
+
+
+@transaction.atomic
+def contact_create(*, by: User, owner: User | None = None, **fields) -> Contact:
+    records.check_fields(Contact, CONTACT_FIELDS, fields)
+    contact = Contact(owner=owner or by, **fields)
+    _derive_contact(contact)
+    return records.insert(contact, by=by, action="accounts.contact.created")
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, by: User, version: int | None = None, **changes) -> Contact:
+    current = records.lock(contact, version)
+    before = records.snapshot(current)
+    records.apply(current, CONTACT_FIELDS, changes)
+    _derive_contact(current)
+    records.save_changes(current, before, by=by, action="accounts.contact.changed")
+    return current
+
+
+def fill_empty(instance, values: dict) -> list[str]:
+    """Copy values only into empty fields (conversion never overwrites, rule 4)."""
+    filled = []
+    for name, value in values.items():
+        if value not in ("", None) and getattr(instance, name) in ("", None):
+            setattr(instance, name, value)
+            filled.append(name)
+    return filled

@@ -1,0 +1,92 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from salestrack.accounts.models import Account, Contact
+from salestrack.activities.models import Activity
+from salestrack.deals.models import Opportunity
+from salestrack.leads.models import Lead
+from salestrack.lib import records
+from salestrack.lib.errors import Conflict
+from salestrack.teams.models import User
+
+ACTIVITY_FIELDS = {"subject", "body", "occurred_at", "due_date", "owner"}
+
+
+@transaction.atomic
+def activity_log(
+    *,
+    by: User,
+    kind: str,
+    subject: str,
+    body: str = "",
+    lead: Lead | None = None,
+    contact: Contact | None = None,
+    account: Account | None = None,
+    opportunity: Opportunity | None = None,
+    occurred_at: datetime.datetime | None = None,
+    due_date: datetime.date | None = None,
+    done: bool | None = None,
+    owner: User | None = None,
+) -> Activity:
+    """Log a call, meeting, email or note, or add a task (open until completed)."""
+    if not any((lead, contact, account, opportunity)):
+        raise ValidationError({"non_field_errors": ["Say which record the activity is on."]})
+    if lead is not None and lead.status == Lead.Status.CONVERTED:
+        raise Conflict("This lead was converted: log on its contact or opportunity instead.")
+    if kind != Activity.Kind.TASK and due_date is not None:
+        raise ValidationError({"due_date": ["Only a task has a due date."]})
+    # A contact's or an opportunity's activity also shows on its account's timeline.
+    if account is None:
+        account_id = (opportunity and opportunity.account_id) or (contact and contact.account_id)
+        account = Account(pk=account_id) if account_id else None
+    is_task = kind == Activity.Kind.TASK
+    done = (not is_task) if done is None else done
+    now = timezone.now()
+    activity = Activity(
+        kind=kind,
+        subject=subject,
+        body=body,
+        owner=owner or by,
+        lead=lead,
+        contact=contact,
+        account=account,
+        opportunity=opportunity,
+        occurred_at=occurred_at or now,
+        due_date=due_date,
+        done=done,
+        done_at=now if done else None,
+    )
+    return records.insert(activity, by=by, action="activities.activity.created")
+
+
+@transaction.atomic
+def activity_update(
+    *, activity: Activity, by: User, version: int | None = None, **changes
+) -> Activity:
+    current = records.lock(activity, version)
+    before = records.snapshot(current)
+    done = changes.pop("done", None)
+    records.apply(current, ACTIVITY_FIELDS, changes)
+    if current.kind != Activity.Kind.TASK and current.due_date is not None:
+        raise ValidationError({"due_date": ["Only a task has a due date."]})
+    if done is not None and done != current.done:
+        _set_done(current, done)
+    records.save_changes(current, before, by=by, action="activities.activity.changed")
+    return current
+
+
+def _set_done(activity: Activity, done: bool) -> None:
+    if activity.kind != Activity.Kind.TASK:
+        raise ValidationError({"done": ["Only a task can be completed or reopened."]})
+    activity.done = done
+    activity.done_at = timezone.now() if done else None
+
+
+def task_complete(
+    *, task: Activity, by: User, done: bool = True, version: int | None = None
+) -> Activity:
+    """Tick a task done (or reopen it with done=False)."""
+    return activity_update(activity=task, by=by, version=version, done=done)

@@ -1,0 +1,107 @@
+"""List filters and ordering. Unknown values answer 400, never a silently ignored filter."""
+
+import django_filters
+from django.db.models import Q
+from rest_framework import filters
+from rest_framework.exceptions import ValidationError
+
+from salestrack.accounts.models import Account, Contact
+from salestrack.activities.models import Activity
+from salestrack.deals.models import Opportunity
+from salestrack.leads.models import Lead
+from salestrack.teams.models import User
+
+
+class RecordFilter(django_filters.FilterSet):
+    owner_id = django_filters.NumberFilter(field_name="owner_id")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    q = django_filters.CharFilter(method="search")
+
+    search_fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        query = Q()
+        for field in self.search_fields:
+            query |= Q(**{f"{field}__icontains": value.strip()})
+        return queryset.filter(query)
+
+
+class LeadFilter(RecordFilter):
+    status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices)
+    source = django_filters.CharFilter()
+    search_fields = ["first_name", "last_name", "email", "company", "phone"]
+
+    class Meta:
+        model = Lead
+        fields = ["owner_id", "status", "source", "updated_since", "q"]
+
+
+class AccountFilter(RecordFilter):
+    type = django_filters.ChoiceFilter(choices=Account.Type.choices)
+    search_fields = ["name", "website", "phone"]
+
+    class Meta:
+        model = Account
+        fields = ["owner_id", "type", "updated_since", "q"]
+
+
+class ContactFilter(RecordFilter):
+    account_id = django_filters.NumberFilter(field_name="account_id")
+    search_fields = ["first_name", "last_name", "email", "phone"]
+
+    class Meta:
+        model = Contact
+        fields = ["owner_id", "account_id", "updated_since", "q"]
+
+
+class OpportunityFilter(RecordFilter):
+    stage_id = django_filters.NumberFilter(field_name="stage_id")
+    account_id = django_filters.NumberFilter(field_name="account_id")
+    is_closed = django_filters.BooleanFilter()
+    close_date_from = django_filters.DateFilter(field_name="close_date", lookup_expr="gte")
+    close_date_to = django_filters.DateFilter(field_name="close_date", lookup_expr="lte")
+    search_fields = ["name"]
+
+    class Meta:
+        model = Opportunity
+        fields = ["owner_id", "stage_id", "account_id", "is_closed", "updated_since", "q"]
+
+
+class ActivityFilter(RecordFilter):
+    kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices)
+    done = django_filters.BooleanFilter()
+    lead_id = django_filters.NumberFilter(field_name="lead_id")
+    contact_id = django_filters.NumberFilter(field_name="contact_id")
+    account_id = django_filters.NumberFilter(field_name="account_id")
+    opportunity_id = django_filters.NumberFilter(field_name="opportunity_id")
+    search_fields = ["subject"]
+
+    class Meta:
+        model = Activity
+        fields = ["owner_id", "kind", "done", "updated_since", "q"]
+
+
+class UserFilter(django_filters.FilterSet):
+    team_id = django_filters.NumberFilter(field_name="team_id")
+    role = django_filters.ChoiceFilter(choices=User.Role.choices)
+
+    class Meta:
+        model = User
+        fields = ["team_id", "role"]
+
+
+class StrictOrdering(filters.OrderingFilter):
+    """`?ordering=name` or `-close_date`; ties break on id so keyset pages never skip a row."""
+
+    def get_ordering(self, request, queryset, view):
+        param = request.query_params.get(self.ordering_param)
+        if not param:
+            return None
+        allowed = view.ordering_fields
+        fields = [f.strip() for f in param.split(",") if f.strip()]
+        if len(fields) != 1 or fields[0].lstrip("-") not in allowed:
+            raise ValidationError(
+                {"ordering": [f"Order by one of: {', '.join(allowed)} (prefix - to reverse)."]}
+            )
+        field = fields[0]
+        return (field, "-id" if field.startswith("-") else "id")

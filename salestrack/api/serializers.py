@@ -1,0 +1,298 @@
+"""What the API reads and writes. Foreign keys are `<name>_id`; writes go to the services."""
+
+from rest_framework import serializers
+
+from salestrack.accounts.models import Account, Contact
+from salestrack.activities.models import Activity
+from salestrack.deals.models import Opportunity, OpportunityHistory, Pipeline, Stage
+from salestrack.leads.models import Lead
+from salestrack.lib.models import ADDRESS_FIELDS
+from salestrack.teams import visibility
+from salestrack.teams.models import Team, User
+
+RECORD_META = ["version", "created_at", "updated_at"]
+
+
+class VisibleIdField(serializers.PrimaryKeyRelatedField):
+    """A `<name>_id` that only accepts records the requesting user may see.
+
+    Another team's id answers like an unknown one: 400 "does not exist", nothing revealed.
+    """
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        kwargs.setdefault("queryset", model.objects.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return visibility.visible(self.context["request"].user, self.model)
+
+
+class OwnerIdField(serializers.PrimaryKeyRelatedField):
+    """An owner the requesting user may assign: themselves, their subtree, anyone for admins."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="owner", queryset=User.objects.none(), required=False, **kwargs)
+
+    def get_queryset(self):
+        return visibility.assignable_owners(self.context["request"].user)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    owner_id = OwnerIdField()
+
+
+class LeadSerializer(RecordSerializer):
+    converted_account_id = serializers.IntegerField(read_only=True)
+    converted_contact_id = serializers.IntegerField(read_only=True)
+    converted_opportunity_id = serializers.IntegerField(read_only=True)
+    score = serializers.IntegerField(min_value=0, max_value=100, required=False)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "title",
+            "company",
+            "website",
+            "industry",
+            "source",
+            *ADDRESS_FIELDS,
+            "description",
+            "owner_id",
+            "status",
+            "score",
+            "disqualified_reason",
+            "converted_at",
+            "converted_account_id",
+            "converted_contact_id",
+            "converted_opportunity_id",
+            *RECORD_META,
+        ]
+        read_only_fields = ["disqualified_reason", "converted_at", *RECORD_META]
+
+
+class AccountSerializer(RecordSerializer):
+    parent_id = VisibleIdField(Account, source="parent", required=False, allow_null=True)
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "name",
+            "website",
+            "phone",
+            "industry",
+            *ADDRESS_FIELDS,
+            "description",
+            "owner_id",
+            "parent_id",
+            "type",
+            "customer_since",
+            *RECORD_META,
+        ]
+        read_only_fields = ["customer_since", *RECORD_META]
+
+
+class ContactSerializer(RecordSerializer):
+    account_id = VisibleIdField(Account, source="account", required=False, allow_null=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "title",
+            "account_id",
+            *ADDRESS_FIELDS,
+            "description",
+            "owner_id",
+            *RECORD_META,
+        ]
+        read_only_fields = RECORD_META
+
+
+class OpportunitySerializer(RecordSerializer):
+    account_id = VisibleIdField(Account, source="account")
+    contact_id = VisibleIdField(Contact, source="contact", required=False, allow_null=True)
+    stage_id = VisibleIdField(Stage, source="stage", required=False)
+    pipeline_id = serializers.IntegerField(read_only=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    probability = serializers.IntegerField(min_value=0, max_value=100, required=False)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "name",
+            "account_id",
+            "contact_id",
+            "owner_id",
+            "pipeline_id",
+            "stage_id",
+            "amount",
+            "currency",
+            "close_date",
+            "probability",
+            "forecast_category",
+            "type",
+            "source",
+            "next_step",
+            "description",
+            "lost_reason",
+            "closed_date",
+            "is_closed",
+            "is_won",
+            "stage_entered_at",
+            *RECORD_META,
+        ]
+        read_only_fields = [
+            "type",
+            "closed_date",
+            "is_closed",
+            "is_won",
+            "stage_entered_at",
+            *RECORD_META,
+        ]
+
+
+class OpportunityHistorySerializer(serializers.ModelSerializer):
+    changed_by_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = OpportunityHistory
+        fields = ["id", "field", "old_value", "new_value", "changed_by_id", "changed_at"]
+
+
+class ActivitySerializer(RecordSerializer):
+    lead_id = VisibleIdField(Lead, source="lead", required=False, allow_null=True)
+    contact_id = VisibleIdField(Contact, source="contact", required=False, allow_null=True)
+    account_id = VisibleIdField(Account, source="account", required=False, allow_null=True)
+    opportunity_id = VisibleIdField(
+        Opportunity, source="opportunity", required=False, allow_null=True
+    )
+    done = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "kind",
+            "subject",
+            "body",
+            "owner_id",
+            "lead_id",
+            "contact_id",
+            "account_id",
+            "opportunity_id",
+            "occurred_at",
+            "due_date",
+            "done",
+            "done_at",
+            *RECORD_META,
+        ]
+        read_only_fields = ["done_at", *RECORD_META]
+
+
+class ActivityUpdateSerializer(ActivitySerializer):
+    """Once logged, an activity stays on its record: only its content and state change."""
+
+    class Meta(ActivitySerializer.Meta):
+        read_only_fields = [
+            "kind",
+            "lead_id",
+            "contact_id",
+            "account_id",
+            "opportunity_id",
+            "done_at",
+            *RECORD_META,
+        ]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    team_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "role",
+            "team_id",
+            "is_active",
+        ]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    parent_id = serializers.IntegerField(read_only=True)
+    manager_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "parent_id", "manager_id"]
+
+
+class StageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Stage
+        fields = [
+            "id",
+            "name",
+            "position",
+            "probability",
+            "forecast_category",
+            "rotting_days",
+            "is_won",
+            "is_lost",
+        ]
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    stages = StageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pipeline
+        fields = ["id", "name", "is_default", "stages"]
+
+
+class DisqualifySerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class ConvertOpportunitySerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
+    close_date = serializers.DateField()
+    stage_id = serializers.PrimaryKeyRelatedField(
+        source="stage",
+        queryset=Stage.objects.filter(is_won=False, is_lost=False),
+        required=False,
+        allow_null=True,
+    )
+
+
+class ConvertSerializer(serializers.Serializer):
+    account_id = VisibleIdField(Account, source="account", required=False, allow_null=True)
+    contact_id = VisibleIdField(Contact, source="contact", required=False, allow_null=True)
+    opportunity = ConvertOpportunitySerializer(required=False, allow_null=True)
+
+
+class MatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="record.pk")
+    name = serializers.CharField(source="record")
+    reason = serializers.CharField()
+
+
+class MatchesSerializer(serializers.Serializer):
+    accounts = MatchSerializer(many=True)
+    contacts = MatchSerializer(many=True)

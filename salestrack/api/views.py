@@ -1,0 +1,221 @@
+"""The REST API: thin views over the visibility rules and the services."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from salestrack.accounts import services as accounts
+from salestrack.accounts.models import Account, Contact
+from salestrack.activities import services as activities
+from salestrack.activities.models import Activity
+from salestrack.api import filters, serializers
+from salestrack.deals import services as deals
+from salestrack.deals.models import Opportunity, OpportunityHistory
+from salestrack.leads import services as leads
+from salestrack.leads.models import Lead
+from salestrack.teams import visibility
+
+
+def if_match_version(request) -> int | None:
+    """The version named by `If-Match: "3"`; None when the header is absent or `*`."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    value = header.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ValidationError({"If-Match": ['Send the ETag you read, like "3".']})
+    return int(value)
+
+
+def etag(response, instance):
+    response["ETag"] = f'"{instance.version}"'
+    return response
+
+
+class RecordViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, read, create and change one kind of record, within the user's visibility."""
+
+    model: type
+    create_service = None
+    update_service = None
+    ordering_fields = ["id", "created_at", "updated_at"]
+    filter_backends = [DjangoFilterBackend, filters.StrictOrdering]
+
+    def get_queryset(self):
+        return visibility.visible(self.request.user, self.model)
+
+    def get_object(self):
+        write = self.request.method not in permissions.SAFE_METHODS
+        return visibility.get_visible_or_404(
+            self.request.user, self.model, self.kwargs["pk"], write=write
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return etag(Response(self.get_serializer(instance).data), instance)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = type(self).create_service(by=request.user, **serializer.validated_data)
+        data = self.get_serializer(instance).data
+        return etag(Response(data, status=status.HTTP_201_CREATED), instance)
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        name = self.model._meta.model_name
+        instance = type(self).update_service(
+            **{name: instance},
+            by=request.user,
+            version=if_match_version(request),
+            **serializer.validated_data,
+        )
+        return etag(Response(self.get_serializer(instance).data), instance)
+
+
+class LeadViewSet(RecordViewSet):
+    model = Lead
+    serializer_class = serializers.LeadSerializer
+    filterset_class = filters.LeadFilter
+    ordering_fields = [*RecordViewSet.ordering_fields, "last_name", "company", "score", "status"]
+    create_service = leads.lead_create
+    update_service = leads.lead_update
+
+    @extend_schema(responses=serializers.MatchesSerializer)
+    @action(detail=True, methods=["get"])
+    def matches(self, request, pk=None):
+        """Existing accounts and contacts this lead may be, with the reason of each match."""
+        lead = self.get_object()
+        found = leads.lead_matches(lead=lead, user=request.user)
+        return Response(serializers.MatchesSerializer(found).data)
+
+    @extend_schema(request=serializers.ConvertSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        """Qualify the lead into an account, a contact and optionally an opportunity."""
+        lead = self.get_object()
+        form = serializers.ConvertSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        form.is_valid(raise_exception=True)
+        draft = form.validated_data.get("opportunity")
+        result = leads.lead_convert(
+            lead=lead,
+            by=request.user,
+            account=form.validated_data.get("account"),
+            contact=form.validated_data.get("contact"),
+            opportunity=deals.OpportunityDraft(**draft) if draft else None,
+            version=if_match_version(request),
+        )
+        context = self.get_serializer_context()
+        body = {
+            "lead": serializers.LeadSerializer(result.lead, context=context).data,
+            "account": serializers.AccountSerializer(result.account, context=context).data,
+            "contact": serializers.ContactSerializer(result.contact, context=context).data,
+            "opportunity": result.opportunity
+            and serializers.OpportunitySerializer(result.opportunity, context=context).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=serializers.DisqualifySerializer, responses=serializers.LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def disqualify(self, request, pk=None):
+        lead = self.get_object()
+        form = serializers.DisqualifySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        lead = leads.lead_disqualify(
+            lead=lead,
+            by=request.user,
+            reason=form.validated_data["reason"],
+            version=if_match_version(request),
+        )
+        return etag(Response(self.get_serializer(lead).data), lead)
+
+
+class AccountViewSet(RecordViewSet):
+    model = Account
+    serializer_class = serializers.AccountSerializer
+    filterset_class = filters.AccountFilter
+    ordering_fields = [*RecordViewSet.ordering_fields, "name", "customer_since"]
+    create_service = accounts.account_create
+    update_service = accounts.account_update
+
+
+class ContactViewSet(RecordViewSet):
+    model = Contact
+    serializer_class = serializers.ContactSerializer
+    filterset_class = filters.ContactFilter
+    ordering_fields = [*RecordViewSet.ordering_fields, "last_name", "email"]
+    create_service = accounts.contact_create
+    update_service = accounts.contact_update
+
+
+class OpportunityViewSet(RecordViewSet):
+    model = Opportunity
+    serializer_class = serializers.OpportunitySerializer
+    filterset_class = filters.OpportunityFilter
+    ordering_fields = [*RecordViewSet.ordering_fields, "name", "amount", "close_date"]
+    create_service = deals.opportunity_create
+    update_service = deals.opportunity_update
+
+    @extend_schema(responses=serializers.OpportunityHistorySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Every change of stage, amount, close date, probability, category and owner."""
+        opportunity = self.get_object()
+        rows = OpportunityHistory.objects.filter(opportunity=opportunity).order_by(
+            "changed_at", "id"
+        )
+        data = serializers.OpportunityHistorySerializer(rows, many=True).data
+        return Response({"results": data, "next": None})
+
+
+class ActivityViewSet(RecordViewSet):
+    model = Activity
+    serializer_class = serializers.ActivitySerializer
+    filterset_class = filters.ActivityFilter
+    ordering_fields = [*RecordViewSet.ordering_fields, "occurred_at", "due_date"]
+    create_service = activities.activity_log
+    update_service = activities.activity_update
+
+    def get_serializer_class(self):
+        if self.request.method in ("PUT", "PATCH"):
+            return serializers.ActivityUpdateSerializer
+        return serializers.ActivitySerializer
+
+
+class DirectoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Users, teams and pipelines: read by every signed-in user, managed by admins."""
+
+    def get_queryset(self):
+        return visibility.visible(self.request.user, self.serializer_class.Meta.model)
+
+
+class UserViewSet(DirectoryViewSet):
+    serializer_class = serializers.UserSerializer
+    filterset_class = filters.UserFilter
+    filter_backends = RecordViewSet.filter_backends
+    ordering_fields = ["id", "username", "last_name"]
+
+
+class TeamViewSet(DirectoryViewSet):
+    serializer_class = serializers.TeamSerializer
+
+
+class PipelineViewSet(DirectoryViewSet):
+    serializer_class = serializers.PipelineSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("stages")

@@ -1,0 +1,238 @@
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from salestrack.accounts.models import Account, Contact
+from salestrack.accounts.services import (
+    _derive_account,
+    _derive_contact,
+    account_create,
+    contact_create,
+    fill_empty,
+)
+from salestrack.activities.models import Activity
+from salestrack.deals.models import Opportunity
+from salestrack.deals.services import OpportunityDraft, opportunity_create
+from salestrack.leads.models import Lead
+from salestrack.lib import records
+from salestrack.lib.errors import Conflict
+from salestrack.lib.models import ADDRESS_FIELDS
+from salestrack.lib.text import company_key, domain_of_email, domain_of_website, person_key
+from salestrack.teams import visibility
+from salestrack.teams.models import User
+
+LEAD_FIELDS = {
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "company",
+    "website",
+    "industry",
+    "source",
+    "description",
+    "owner",
+    "status",
+    "score",
+    *ADDRESS_FIELDS,
+}
+
+
+def _refuse_if_closed(lead: Lead) -> None:
+    if lead.status == Lead.Status.CONVERTED:
+        raise Conflict("This lead was converted and is read-only.")
+
+
+def _check_status(status: str | None) -> None:
+    # Converted and Disqualified are reached through lead_convert and lead_disqualify only.
+    if status is not None and status not in Lead.OPEN_STATUSES:
+        raise ValidationError(
+            {"status": ["Use convert or disqualify; status may be new, working or nurturing."]}
+        )
+
+
+@transaction.atomic
+def lead_create(*, by: User, owner: User | None = None, **fields) -> Lead:
+    records.check_fields(Lead, LEAD_FIELDS, fields)
+    _check_status(fields.get("status"))
+    return records.insert(Lead(owner=owner or by, **fields), by=by, action="leads.lead.created")
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, by: User, version: int | None = None, **changes) -> Lead:
+    current = records.lock(lead, version)
+    _refuse_if_closed(current)
+    _check_status(changes.get("status"))
+    before = records.snapshot(current)
+    records.apply(current, LEAD_FIELDS, changes)
+    if current.status != Lead.Status.DISQUALIFIED:
+        current.disqualified_reason = ""
+    records.save_changes(current, before, by=by, action="leads.lead.changed")
+    return current
+
+
+@transaction.atomic
+def lead_disqualify(*, lead: Lead, by: User, reason: str, version: int | None = None) -> Lead:
+    current = records.lock(lead, version)
+    _refuse_if_closed(current)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why the lead is disqualified."]})
+    before = records.snapshot(current)
+    current.status = Lead.Status.DISQUALIFIED
+    current.disqualified_reason = reason.strip()
+    records.save_changes(current, before, by=by, action="leads.lead.disqualified")
+    return current
+
+
+@dataclass
+class Match:
+    record: Account | Contact
+    reason: str
+
+
+@dataclass
+class Matches:
+    accounts: list[Match] = field(default_factory=list)
+    contacts: list[Match] = field(default_factory=list)
+
+
+def lead_matches(*, lead: Lead, user: User, limit: int = 5) -> Matches:
+    """Existing accounts and contacts this lead may be, with why; only what `user` may see."""
+    accounts = visibility.visible(user, Account)
+    contacts = visibility.visible(user, Contact)
+    found: dict[int, Match] = {}
+
+    def add(queryset, reason):
+        for account in queryset.order_by("id")[:limit]:
+            found.setdefault(account.pk, Match(account, reason))
+
+    email = lead.email.strip().lower()
+    by_email = list(contacts.filter(email_key=email).order_by("id")[:limit]) if email else []
+    if web := domain_of_website(lead.website):
+        add(accounts.filter(domain=web), "same website domain")
+    if mail := domain_of_email(lead.email):
+        add(accounts.filter(domain=mail), "same email domain")
+    add(accounts.filter(pk__in=[c.account_id for c in by_email if c.account_id]), "contact's email")
+    if key := company_key(lead.company):
+        add(accounts.filter(name_key=key), "same company name")
+
+    matches = Matches(accounts=list(found.values())[:limit])
+    seen = set()
+    for contact in by_email:
+        matches.contacts.append(Match(contact, "same email"))
+        seen.add(contact.pk)
+    name = person_key(lead.first_name, lead.last_name)
+    if name and found:
+        for contact in contacts.filter(account__in=list(found), name_key=name).order_by("id")[
+            :limit
+        ]:
+            if contact.pk not in seen:
+                matches.contacts.append(Match(contact, "same name at a matching account"))
+    return matches
+
+
+@dataclass
+class Conversion:
+    lead: Lead
+    account: Account
+    contact: Contact
+    opportunity: Opportunity | None
+
+
+@transaction.atomic
+def lead_convert(
+    *,
+    lead: Lead,
+    by: User,
+    account: Account | None = None,
+    contact: Contact | None = None,
+    opportunity: OpportunityDraft | None = None,
+    version: int | None = None,
+) -> Conversion:
+    """Qualify a lead into an account, a contact and optionally an opportunity, in one step.
+
+    1. Lock the lead row; a lead converts once: a converted one raises Conflict.
+    2. Link the given account, or create one from the lead's company fields; on an existing
+       account only empty fields are filled.
+    3. The same for the contact, which must be at that account.
+    4. Open the opportunity on the account with the lead's source, the contact as primary.
+    5. Move the lead's activities to the contact (and opportunity); mark the lead converted.
+    """
+    current = records.lock(lead, version)
+    if current.status == Lead.Status.CONVERTED:
+        raise Conflict("This lead has already been converted.")
+    if current.status == Lead.Status.DISQUALIFIED:
+        raise Conflict("A disqualified lead cannot be converted; reopen it first.")
+    if contact is not None and account is None:
+        account = contact.account
+    if contact is not None and contact.account_id not in (None, account.pk):
+        raise ValidationError({"contact_id": ["That contact is not at the chosen account."]})
+
+    owner = current.owner
+    address = {name: getattr(current, name) for name in ADDRESS_FIELDS}
+    company = {
+        "name": current.company or str(current),
+        "website": current.website,
+        "industry": current.industry,
+        **address,
+    }
+    if account is None:
+        account = account_create(by=by, owner=owner, **company)
+    else:
+        account = _fill(account, company, by=by, derive=_derive_account)
+
+    person = {
+        "first_name": current.first_name,
+        "last_name": current.last_name,
+        "email": current.email,
+        "phone": current.phone,
+        "title": current.title,
+        **address,
+    }
+    if contact is None:
+        contact = contact_create(by=by, owner=owner, account=account, **person)
+    else:
+        contact = _fill(
+            contact, {"account_id": account.pk, **person}, by=by, derive=_derive_contact
+        )
+
+    opp = None
+    if opportunity is not None:
+        opp = opportunity_create(
+            by=by,
+            owner=owner,
+            account=account,
+            contact=contact,
+            name=opportunity.name,
+            amount=opportunity.amount,
+            close_date=opportunity.close_date,
+            stage=opportunity.stage,
+            source=current.source,
+        )
+
+    Activity.objects.filter(lead=current).update(
+        contact=contact, account=account, opportunity=opp, updated_at=timezone.now()
+    )
+    before = records.snapshot(current)
+    current.status = Lead.Status.CONVERTED
+    current.converted_at = timezone.now()
+    current.converted_by = by
+    current.converted_account = account
+    current.converted_contact = contact
+    current.converted_opportunity = opp
+    records.save_changes(current, before, by=by, action="leads.lead.converted")
+    return Conversion(lead=current, account=account, contact=contact, opportunity=opp)
+
+
+def _fill(instance, values: dict, *, by: User, derive):
+    current = records.lock(instance)
+    before = records.snapshot(current)
+    if fill_empty(current, values):
+        derive(current)
+        records.save_changes(
+            current, before, by=by, action=f"{current._meta.label_lower}.filled_from_lead"
+        )
+    return current

@@ -1,0 +1,77 @@
+"""The write path every service shares: lock, check the version, diff, validate, save, audit."""
+
+from typing import Any
+
+from django.db import models
+
+from salestrack.audit.services import audit_log
+from salestrack.lib.errors import StaleVersion
+
+SKIP = {"id", "version", "created_at", "updated_at"}
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def lock(instance: models.Model, version: int | None = None) -> models.Model:
+    """Re-read the row under a write lock and refuse a write based on a stale version.
+
+    PostgreSQL locks the row (SELECT ... FOR UPDATE); SQLite's IMMEDIATE transactions already
+    hold the database's write lock from BEGIN, so the re-read sees the last committed state.
+    """
+    current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    if version is not None and version != current.version:
+        raise StaleVersion(
+            f"This {instance._meta.verbose_name} was changed by someone else meanwhile "
+            f"(you had version {version}, it is now at {current.version}). Reload and retry.",
+            {"version": [f"Stale: the current version is {current.version}."]},
+        )
+    return current
+
+
+def check_fields(model: type[models.Model], allowed: set[str], fields: dict[str, Any]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"cannot set {sorted(unknown)} of {model._meta.verbose_name}")
+
+
+def apply(instance: models.Model, allowed: set[str], changes: dict[str, Any]) -> None:
+    check_fields(type(instance), allowed, changes)
+    for name, value in changes.items():
+        setattr(instance, name, value)
+
+
+def validate(instance: models.Model) -> None:
+    # Related objects come in as instances the caller already checked for visibility:
+    # skip the per-key existence queries full_clean would make.
+    fks = [f.name for f in instance._meta.concrete_fields if f.is_relation]
+    instance.full_clean(exclude=fks, validate_unique=False, validate_constraints=False)
+
+
+def save_changes(
+    instance: models.Model, before: dict[str, Any], *, by, action: str
+) -> dict[str, tuple[Any, Any]]:
+    """Save what changed since `before`, bump the version and log it; return {field: (old, new)}."""
+    after = snapshot(instance)
+    changed = {
+        name.removesuffix("_id") if name.endswith("_id") else name: (before[name], value)
+        for name, value in after.items()
+        if name not in SKIP and before[name] != value
+    }
+    if not changed:
+        return {}
+    validate(instance)
+    instance.version += 1
+    instance.save()
+    audit_log(instance=instance, action=action, by=by, data={k: v[1] for k, v in changed.items()})
+    return changed
+
+
+def insert(instance: models.Model, *, by, action: str) -> models.Model:
+    """Validate, save and log a new record."""
+    validate(instance)
+    instance.save()
+    data = {k: v for k, v in snapshot(instance).items() if k not in SKIP and v not in ("", None)}
+    audit_log(instance=instance, action=action, by=by, data=data)
+    return instance

@@ -1,0 +1,124 @@
+"""Who may see and change what: the one place that says so (PRODUCT.md section 1).
+
+- An admin sees and changes everything.
+- A manager sees and changes every record owned by anyone in the teams they manage and the
+  teams below them, and their own records.
+- A rep sees and changes their own records, and also sees (read-only) the accounts and contacts
+  that their own opportunities touch.
+- Users, teams and pipelines are the company directory: every signed-in user reads them.
+
+Pages, search, exports, reports and the API all start from `visible()`; a record outside it
+answers 404, so ids cannot be probed.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from salestrack.accounts.models import Account, Contact
+from salestrack.activities.models import Activity
+from salestrack.deals.models import Opportunity
+from salestrack.leads.models import Lead
+from salestrack.teams.models import Team, User
+
+
+def subtree_team_ids(user: User) -> set[int]:
+    """The teams a user manages and every team below them."""
+    if not user.is_authenticated or user.role != User.Role.MANAGER:
+        return set()
+    children: dict[int | None, list[int]] = {}
+    roots = []
+    for team_id, parent_id, manager_id in Team.objects.values_list("id", "parent_id", "manager_id"):
+        children.setdefault(parent_id, []).append(team_id)
+        if manager_id == user.pk:
+            roots.append(team_id)
+    seen: set[int] = set()
+    stack = roots
+    while stack:
+        team_id = stack.pop()
+        if team_id not in seen:
+            seen.add(team_id)
+            stack.extend(children.get(team_id, []))
+    return seen
+
+
+def owner_filter(user: User, field: str = "owner") -> Q | None:
+    """A filter on the owner field for what `user` owns or manages; None means everything."""
+    if user.role == User.Role.ADMIN:
+        return None
+    # Cached on the user object: one request asks this several times.
+    if not hasattr(user, "_visible_team_ids"):
+        user._visible_team_ids = subtree_team_ids(user)
+    q = Q(**{f"{field}_id": user.pk})
+    if user._visible_team_ids:
+        q |= Q(**{f"{field}__team_id__in": sorted(user._visible_team_ids)})
+    return q
+
+
+def _owned(user: User, model: type[Model]) -> QuerySet:
+    q = owner_filter(user)
+    return model.objects.all() if q is None else model.objects.filter(q)
+
+
+def visible(user, model: type[Model]) -> QuerySet:
+    """Every row of `model` that `user` may see."""
+    if not user.is_authenticated or not user.is_active:
+        return model.objects.none()
+    if model in (User, Team) or model._meta.app_label == "deals" and model is not Opportunity:
+        return model.objects.all()  # the directory, pipelines and stages
+    q = owner_filter(user)
+    if q is None:
+        return model.objects.all()
+    if model in (Lead, Opportunity):
+        return model.objects.filter(q)
+    if model is Account:
+        touched = _owned(user, Opportunity).values("account_id")
+        return Account.objects.filter(q | Q(pk__in=touched))
+    if model is Contact:
+        touched = _owned(user, Opportunity).exclude(contact=None).values("contact_id")
+        return Contact.objects.filter(q | Q(pk__in=touched))
+    if model is Activity:
+        # An activity is seen with the record it is on, and by whoever owns it.
+        return Activity.objects.filter(
+            q
+            | Q(lead__in=visible(user, Lead))
+            | Q(opportunity__in=visible(user, Opportunity))
+            | Q(account__in=visible(user, Account))
+            | Q(contact__in=visible(user, Contact))
+        )
+    raise LookupError(f"no visibility rule for {model.__name__}")
+
+
+def writable(user, model: type[Model]) -> QuerySet:
+    """Every row of `model` that `user` may change."""
+    if not user.is_authenticated or not user.is_active:
+        return model.objects.none()
+    if model in (User, Team) or model._meta.app_label == "deals" and model is not Opportunity:
+        return model.objects.all() if user.role == User.Role.ADMIN else model.objects.none()
+    return _owned(user, model)
+
+
+def assignable_owners(user) -> QuerySet:
+    """The users `user` may make owner of a record: themselves, their subtree, or anyone (admin)."""
+    users = User.objects.filter(is_active=True)
+    if not user.is_authenticated:
+        return users.none()
+    if user.role == User.Role.ADMIN:
+        return users
+    owner_filter(user)  # fills the cached team ids
+    return users.filter(Q(pk=user.pk) | Q(team_id__in=sorted(user._visible_team_ids)))
+
+
+def get_visible_or_404(user, model: type[Model], pk, *, write: bool = False) -> Model:
+    """The record if `user` may see it, else 404; with write=True, 403 when it is read-only."""
+    try:
+        instance = visible(user, model).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No {model._meta.verbose_name} with that id") from None
+    if write and not can_write(user, instance):
+        raise PermissionDenied(f"This {model._meta.verbose_name} is read-only for you.")
+    return instance
+
+
+def can_write(user, instance: Model) -> bool:
+    return writable(user, type(instance)).filter(pk=instance.pk).exists()
