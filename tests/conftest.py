@@ -12,6 +12,12 @@ from salestrack.teams.services import team_create, token_create, user_create
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Argon2 is the production hasher (tests/test_security.py checks it); it is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def org(db):
     admin = user_create(username="ada", role="admin", password=PASSWORD, email="ada@example.com")

@@ -42,6 +42,15 @@ def default_stage(pipeline: Pipeline | None = None) -> Stage:
     return pipeline.stages.filter(is_won=False, is_lost=False).order_by("position").first()
 
 
+def _text(value) -> str | None:
+    # One spelling per value, whether it came from the database or from the caller.
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    return str(value)
+
+
 def _record_history(opportunity: Opportunity, before: dict, *, by: User, at) -> None:
     rows = []
     for field in OpportunityHistory.TRACKED:
@@ -52,8 +61,8 @@ def _record_history(opportunity: Opportunity, before: dict, *, by: User, at) -> 
                 OpportunityHistory(
                     opportunity=opportunity,
                     field=field,
-                    old_value=None if old is None else str(old),
-                    new_value=None if new is None else str(new),
+                    old_value=_text(old),
+                    new_value=_text(new),
                     changed_by=by,
                     changed_at=at,
                 )

@@ -1,0 +1,129 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from salestrack.accounts.models import Account
+from salestrack.accounts.services import account_create
+from salestrack.audit.models import AuditEntry
+from salestrack.deals.models import OpportunityHistory, Pipeline, Stage
+from salestrack.deals.services import (
+    opportunity_create,
+    opportunity_move_stage,
+    opportunity_update,
+)
+from salestrack.lib.errors import StaleVersion
+
+SOON = datetime.date.today() + datetime.timedelta(days=20)
+
+
+@pytest.fixture
+def stages(db):
+    return {s.name: s for s in Stage.objects.filter(pipeline__is_default=True)}
+
+
+@pytest.fixture
+def deal(org):
+    account = account_create(by=org.rep, name="Umbrella")
+    return opportunity_create(
+        by=org.rep,
+        account=account,
+        name="Umbrella renewal",
+        amount=Decimal("5000"),
+        close_date=SOON,
+    )
+
+
+def history(deal):
+    return [
+        (h.field, h.old_value, h.new_value)
+        for h in OpportunityHistory.objects.filter(opportunity=deal).order_by("id")
+    ]
+
+
+def test_a_new_deal_starts_in_the_first_stage_with_its_defaults(deal, stages):
+    assert deal.stage == stages["Prospecting"]
+    assert (deal.probability, deal.forecast_category) == (10, "pipeline")
+    assert ("stage", None, str(stages["Prospecting"].pk)) in history(deal)
+    assert ("amount", None, "5000.00") in history(deal)
+
+
+def test_moving_a_stage_appends_history_and_takes_the_stage_defaults(deal, stages, org):
+    moved = opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Proposal"])
+    assert (moved.probability, moved.forecast_category) == (60, "best_case")
+    rows = OpportunityHistory.objects.filter(opportunity=deal, field="stage")
+    assert [(r.old_value, r.new_value, r.changed_by) for r in rows][-1] == (
+        str(stages["Prospecting"].pk),
+        str(stages["Proposal"].pk),
+        org.rep,
+    )
+    assert ("probability", "10", "60") in history(deal)
+
+
+def test_winning_sets_the_closed_date_and_makes_the_account_a_customer(deal, stages, org):
+    won = opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Closed won"])
+    assert won.closed_date == datetime.date.today()
+    assert won.is_closed and won.is_won and won.forecast_category == "closed"
+    account = Account.objects.get(pk=deal.account_id)
+    assert account.type == Account.Type.CUSTOMER
+    assert account.customer_since == datetime.date.today()
+    assert AuditEntry.objects.filter(
+        action="accounts.account.became_customer", object_id=account.pk
+    ).exists()
+
+
+def test_losing_requires_a_reason(deal, stages, org):
+    with pytest.raises(ValidationError) as error:
+        opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Closed lost"])
+    assert "lost_reason" in error.value.message_dict
+    deal.refresh_from_db()
+    assert deal.stage == stages["Prospecting"] and deal.version == 1
+    lost = opportunity_move_stage(
+        opportunity=deal, by=org.rep, stage=stages["Closed lost"], lost_reason="Price"
+    )
+    assert (lost.lost_reason, lost.is_closed, lost.is_won) == ("Price", True, False)
+    assert Account.objects.get(pk=deal.account_id).type == Account.Type.PROSPECT
+
+
+def test_reopening_is_allowed_and_recorded(deal, stages, org):
+    opportunity_move_stage(
+        opportunity=deal, by=org.rep, stage=stages["Closed lost"], lost_reason="Timing"
+    )
+    reopened = opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Negotiation"])
+    assert (reopened.is_closed, reopened.closed_date, reopened.lost_reason) == (False, None, "")
+    stage_moves = [r[2] for r in history(deal) if r[0] == "stage"]
+    assert stage_moves[-2:] == [str(stages["Closed lost"].pk), str(stages["Negotiation"].pk)]
+
+
+def test_a_stage_of_another_pipeline_is_refused(deal, org):
+    other = Pipeline.objects.create(name="Renewals")
+    foreign = Stage.objects.create(
+        pipeline=other, name="Open", position=1, probability=50, forecast_category="pipeline"
+    )
+    with pytest.raises(ValidationError):
+        opportunity_move_stage(opportunity=deal, by=org.rep, stage=foreign)
+
+
+def test_the_rep_may_override_probability_and_it_is_in_the_history(deal, org):
+    changed = opportunity_update(
+        opportunity=deal, by=org.rep, probability=35, amount=Decimal("6000")
+    )
+    assert changed.probability == 35
+    assert ("probability", "10", "35") in history(deal)
+    assert ("amount", "5000.00", "6000.00") in history(deal)
+
+
+def test_a_write_on_a_stale_version_is_refused(deal, org):
+    opportunity_update(opportunity=deal, by=org.rep, version=1, next_step="Call back")
+    with pytest.raises(StaleVersion):
+        opportunity_update(opportunity=deal, by=org.rep, version=1, next_step="Other")
+    deal.refresh_from_db()
+    assert (deal.next_step, deal.version) == ("Call back", 2)
+
+
+def test_history_rows_cannot_be_edited(deal):
+    row = OpportunityHistory.objects.filter(opportunity=deal).first()
+    row.new_value = "forged"
+    with pytest.raises(ValueError):
+        row.save()
