@@ -34,7 +34,8 @@ def activity_log(
     """Log a call, meeting, email or note, or add a task (open until completed)."""
     if not any((lead, contact, account, opportunity)):
         raise ValidationError({"non_field_errors": ["Say which record the activity is on."]})
-    if lead is not None and lead.status == Lead.Status.CONVERTED:
+    # Read the status from the database: the caller's copy may predate a conversion.
+    if lead is not None and Lead.objects.filter(pk=lead.pk, status=Lead.Status.CONVERTED).exists():
         raise Conflict("This lead was converted: log on its contact or opportunity instead.")
     if kind != Activity.Kind.TASK and due_date is not None:
         raise ValidationError({"due_date": ["Only a task has a due date."]})
