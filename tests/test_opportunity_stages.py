@@ -127,3 +127,33 @@ def test_history_rows_cannot_be_edited(deal):
     row.new_value = "forged"
     with pytest.raises(ValueError):
         row.save()
+
+
+def test_a_deal_rots_when_idle_in_its_stage_past_the_limit(deal, stages, org):
+    from django.utils import timezone
+
+    from salestrack.activities.services import activity_log
+    from salestrack.deals.models import Opportunity
+    from salestrack.deals.rotting import rotting_q
+    from salestrack.deals.services import opportunity_snooze
+
+    def is_rotting():
+        return Opportunity.objects.filter(rotting_q(), pk=deal.pk).exists()
+
+    assert not is_rotting()
+    old = timezone.now() - datetime.timedelta(days=40)  # Prospecting rots after 30 days
+    Opportunity.objects.filter(pk=deal.pk).update(stage_entered_at=old)
+    assert is_rotting()
+    call = activity_log(by=org.rep, kind="call", subject="Check-in", opportunity=deal)
+    assert not is_rotting()
+    from salestrack.activities.models import Activity
+
+    Activity.objects.filter(pk=call.pk).update(occurred_at=old)
+    assert is_rotting()
+    opportunity_snooze(
+        opportunity=deal,
+        by=org.rep,
+        reason="Budget in January",
+        until=datetime.date.today() + datetime.timedelta(days=10),
+    )
+    assert not is_rotting()

@@ -17,3 +17,36 @@ def test_secure_headers_are_on(client, db):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert settings.SESSION_COOKIE_HTTPONLY
+
+
+def test_sign_in_is_throttled_after_repeated_failures(org, client):
+    from tests.conftest import PASSWORD
+
+    for _ in range(5):
+        response = client.post("/login/", {"username": "rob", "password": "wrong"})
+        assert response.status_code == 200
+    refused = client.post("/login/", {"username": "rob", "password": PASSWORD})
+    assert "Too many failed sign-ins" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    other = client.post("/login/", {"username": "tess", "password": PASSWORD})
+    assert other.status_code == 302
+
+
+def test_deploy_checks_are_clean_with_production_settings():
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {
+        "DEBUG": "0",
+        "SECURE_SSL": "1",
+        "SECRET_KEY": "x" * 60 + "production-like-secret-for-the-check",
+        "ALLOWED_HOSTS": "crm.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "salestrack", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

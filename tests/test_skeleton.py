@@ -29,7 +29,7 @@ def test_health_check_answers_when_the_database_does(client):
 def test_home_sends_anonymous_users_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302
-    assert response.url.startswith("/accounts/login/")
+    assert response.url.startswith("/login/")
 
 
 @pytest.mark.django_db

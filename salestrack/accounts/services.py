@@ -101,3 +101,13 @@ def fill_empty(instance, values: dict) -> list[str]:
             setattr(instance, name, value)
             filled.append(name)
     return filled
+
+
+@transaction.atomic
+def account_delete(*, account: Account, by: User) -> None:
+    records.remove(account, by=by, action="accounts.account.deleted")
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, by: User) -> None:
+    records.remove(contact, by=by, action="accounts.contact.deleted")

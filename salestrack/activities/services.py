@@ -91,3 +91,8 @@ def task_complete(
 ) -> Activity:
     """Tick a task done (or reopen it with done=False)."""
     return activity_update(activity=task, by=by, version=version, done=done)
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, by: User) -> None:
+    records.remove(activity, by=by, action="activities.activity.deleted")

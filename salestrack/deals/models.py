@@ -88,6 +88,9 @@ class Opportunity(OwnedRecord):
     is_won = models.BooleanField(default=False)
     # When the deal entered its current stage: the clock for rotting and time in stage.
     stage_entered_at = models.DateTimeField()
+    # A rep may snooze a rotting deal until a date, saying why.
+    snoozed_until = models.DateField(null=True, blank=True)
+    snooze_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name_plural = "opportunities"

@@ -186,3 +186,30 @@ def opportunity_move_stage(
     return opportunity_update(
         opportunity=opportunity, by=by, version=version, stage=stage, lost_reason=lost_reason
     )
+
+
+@transaction.atomic
+def opportunity_delete(*, opportunity: Opportunity, by: User) -> None:
+    records.remove(opportunity, by=by, action="deals.opportunity.deleted")
+
+
+@transaction.atomic
+def opportunity_snooze(
+    *,
+    opportunity: Opportunity,
+    by: User,
+    until: datetime.date,
+    reason: str,
+    version: int | None = None,
+) -> Opportunity:
+    """Stop a rotting deal from showing as rotting until `until`, saying why."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why the deal can wait."]})
+    if until <= timezone.localdate():
+        raise ValidationError({"until": ["Snooze until a future date."]})
+    current = records.lock(opportunity, version)
+    before = records.snapshot(current)
+    current.snoozed_until = until
+    current.snooze_reason = reason.strip()
+    records.save_changes(current, before, by=by, action="deals.opportunity.snoozed")
+    return current

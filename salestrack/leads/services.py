@@ -236,3 +236,8 @@ def _fill(instance, values: dict, *, by: User, derive):
             current, before, by=by, action=f"{current._meta.label_lower}.filled_from_lead"
         )
     return current
+
+
+@transaction.atomic
+def lead_delete(*, lead: Lead, by: User) -> None:
+    records.remove(lead, by=by, action="leads.lead.deleted")

@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
 
 from salestrack.audit.services import audit_log
-from salestrack.lib.errors import StaleVersion
+from salestrack.lib.errors import Conflict, StaleVersion
 
 SKIP = {"id", "version", "created_at", "updated_at"}
 
@@ -75,3 +76,14 @@ def insert(instance: models.Model, *, by, action: str) -> models.Model:
     data = {k: v for k, v in snapshot(instance).items() if k not in SKIP and v not in ("", None)}
     audit_log(instance=instance, action=action, by=by, data=data)
     return instance
+
+
+def remove(instance: models.Model, *, by, action: str) -> None:
+    """Delete a record, keeping who deleted what in the audit log."""
+    label = str(instance)
+    try:
+        with transaction.atomic():
+            audit_log(instance=instance, action=action, by=by, data={"name": label})
+            instance.delete()
+    except (ProtectedError, RestrictedError):
+        raise Conflict(f"{label} is still used by other records and cannot be deleted.") from None

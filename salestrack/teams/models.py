@@ -70,3 +70,14 @@ class ApiToken(models.Model):
         raw = "st_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, prefix=raw[:8], digest=cls.hash(raw))
         return token, raw
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept a short while to slow down password guessing."""
+
+    username = models.CharField(max_length=254, db_index=True)
+    ip = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} at {self.at}"

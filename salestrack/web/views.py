@@ -8,7 +8,10 @@ from django.views.decorators.http import require_GET
 @login_required
 @require_GET
 def home(request):
-    return render(request, "web/home.html")
+    return render(request, "web/home.html", {"section": "home"})
+
+
+from salestrack.web.todo import todo as search  # noqa: E402, F401
 
 
 @require_GET

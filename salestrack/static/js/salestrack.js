@@ -1,0 +1,51 @@
+// Small behaviours every page shares: the "/" shortcut, toasts, and the modal dialog.
+(function () {
+  "use strict";
+
+  document.addEventListener("keydown", function (event) {
+    const tag = (event.target.tagName || "").toLowerCase();
+    const typing = tag === "input" || tag === "textarea" || tag === "select" || event.target.isContentEditable;
+    if (event.key === "/" && !typing) {
+      const search = document.getElementById("global-search");
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
+    }
+  });
+
+  function toast(message, level) {
+    const box = document.getElementById("toasts");
+    if (!box) return;
+    const item = document.createElement("div");
+    item.className = "toast " + (level || "success");
+    item.setAttribute("role", "status");
+    item.textContent = message;
+    box.appendChild(item);
+    setTimeout(function () { item.remove(); }, 6000);
+  }
+  window.salestrackToast = toast;
+
+  // Server-sent toasts: HX-Trigger: {"toast": {"message": "...", "level": "error"}}
+  document.body.addEventListener("toast", function (event) {
+    toast(event.detail.message, event.detail.level);
+  });
+  document.querySelectorAll("#toasts .toast").forEach(function (item) {
+    setTimeout(function () { item.remove(); }, 6000);
+  });
+
+  // A partial loaded into #modal-body opens the dialog; "close-modal" closes it.
+  const modal = document.getElementById("modal");
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id === "modal-body" && modal && !modal.open) modal.showModal();
+  });
+  document.body.addEventListener("close-modal", function () { if (modal && modal.open) modal.close(); });
+  document.body.addEventListener("click", function (event) {
+    if (event.target.matches("[data-close-modal]")) modal.close();
+  });
+
+  // An htmx error answer without a partial still tells the user what happened.
+  document.body.addEventListener("htmx:responseError", function (event) {
+    const status = event.detail.xhr.status;
+    if (!event.detail.xhr.getResponseHeader("HX-Trigger")) {
+      toast(status === 404 ? "Not found." : "Something went wrong (" + status + ").", "error");
+    }
+  });
+})();

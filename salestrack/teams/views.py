@@ -1,0 +1,3 @@
+from salestrack.web.todo import todo
+
+settings_home = settings_users = todo

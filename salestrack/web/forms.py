@@ -1,0 +1,62 @@
+from django import forms
+
+from salestrack.teams import visibility
+
+
+class RecordForm(forms.ModelForm):
+    """A record's form for one user: owners and related records limited to what they may use.
+
+    Lead, Contact, Account and Opportunity forms list their fields in one shared order
+    (person, company, details, owner, address, description) so converting reads as one motion.
+    """
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for name, field in self.fields.items():
+            if name == "owner":
+                field.queryset = visibility.assignable_owners(user)
+                field.label_from_instance = lambda u: u.get_full_name() or u.username
+                field.initial = field.initial or user.pk
+            elif isinstance(field, forms.ModelChoiceField):
+                field.queryset = visibility.visible(user, field.queryset.model)
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.setdefault("rows", 3)
+
+
+class BulkForm(forms.Form):
+    """Bulk actions on the rows ticked in a list: only rows the user may change are accepted."""
+
+    action = forms.ChoiceField(
+        choices=[("assign", "Assign owner"), ("status", "Change status"), ("delete", "Delete")]
+    )
+    ids = forms.ModelMultipleChoiceField(
+        queryset=None,
+        error_messages={
+            "required": "Tick at least one row.",
+            "invalid_choice": "Some ticked rows are not yours to change.",
+        },
+    )
+    owner = forms.ModelChoiceField(queryset=None, required=False)
+    status = forms.ChoiceField(required=False)
+    confirm = forms.BooleanField(required=False)
+
+    def __init__(self, *args, user, model, statuses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].queryset = visibility.writable(user, model)
+        self.fields["owner"].queryset = visibility.assignable_owners(user)
+        self.fields["status"].choices = [("", "—"), *statuses]
+        if not statuses:
+            self.fields["action"].choices = [
+                c for c in self.fields["action"].choices if c[0] != "status"
+            ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "assign" and not data.get("owner"):
+            self.add_error("owner", "Choose the new owner.")
+        if data.get("action") == "status" and not data.get("status"):
+            self.add_error("status", "Choose the new status.")
+        if data.get("action") == "delete" and not data.get("confirm"):
+            self.add_error("confirm", "Tick “confirm” to delete.")
+        return data

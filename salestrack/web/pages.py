@@ -1,0 +1,135 @@
+"""What every record's pages share: lists with filters and keyset pages, timelines, edits."""
+
+import json
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+from django.forms import ModelForm
+
+from salestrack.activities.models import Activity
+from salestrack.audit.models import AuditEntry
+from salestrack.lib import keyset
+from salestrack.lib.errors import ServiceError, StaleVersion
+from salestrack.teams import visibility
+
+PAGE_SIZE = 50
+VIEWS = [("mine", "Mine"), ("team", "My team"), ("all", "All I can see")]
+
+
+def scope(request, queryset: QuerySet, field: str = "owner") -> tuple[QuerySet, str]:
+    """Narrow a visible queryset to the view the user picked: mine, my team, or all."""
+    view = request.GET.get("view", "all")
+    user = request.user
+    if view == "mine":
+        return queryset.filter(**{f"{field}_id": user.pk}), view
+    if view == "team":
+        teams = visibility.subtree_team_ids(user) | ({user.team_id} if user.team_id else set())
+        q = Q(**{f"{field}_id": user.pk}) | Q(**{f"{field}__team_id__in": sorted(teams)})
+        return queryset.filter(q), view
+    return queryset, "all"
+
+
+def list_page(request, *, queryset, filterset_class, sorts: dict[str, str], default_sort: str):
+    """Filter, scope, sort and page a visible queryset for a list page.
+
+    `sorts` maps the column names users may sort by to model fields (never null).
+    """
+    queryset, view = scope(request, queryset)
+    filterset = filterset_class(request.GET, queryset=queryset)
+    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    sort = request.GET.get("sort", default_sort)
+    if sort.lstrip("-") not in sorts:
+        sort = default_sort
+    field = ("-" if sort.startswith("-") else "") + sorts[sort.lstrip("-")]
+    page = keyset.paginate(
+        rows,
+        order=field,
+        size=PAGE_SIZE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    return {
+        "page": page,
+        "rows": page.rows,
+        "filterset": filterset,
+        "filter_errors": filterset.errors,
+        "sort": sort,
+        "view": view,
+        "views": VIEWS,
+    }
+
+
+@dataclass
+class Event:
+    at: object
+    kind: str  # "activity" or "change"
+    item: object
+
+
+def timeline(instance: Model, *, limit: int = 50) -> list[Event]:
+    """The record's activities and its audit log, newest first."""
+    activities = Activity.objects.filter(**{instance._meta.model_name: instance})
+    activities = activities.select_related("owner").order_by("-occurred_at")[:limit]
+    changes = AuditEntry.objects.filter(
+        model=instance._meta.label_lower, object_id=instance.pk
+    ).select_related("actor")[:limit]
+    events = [Event(a.occurred_at, "activity", a) for a in activities]
+    events += [Event(c.at, "change", c) for c in changes]
+    events.sort(key=lambda e: e.at, reverse=True)
+    return events[:limit]
+
+
+@dataclass
+class Conflict:
+    """Someone saved the record while this user was editing it."""
+
+    current_version: int
+    differences: list[tuple[str, object, object]]  # label, yours, theirs
+
+
+def save_form(request, form: ModelForm, save, *, success: str):
+    """Run `save(**cleaned_data, version=...)`; put service errors on the form.
+
+    Returns (saved instance or None, Conflict or None).
+    """
+    version = request.POST.get("version")
+    try:
+        instance = save(
+            version=int(version) if version and version.isdigit() else None, **form.cleaned_data
+        )
+    except StaleVersion:
+        current = type(form.instance)._default_manager.get(pk=form.instance.pk)
+        return None, _conflict(form, current)
+    except ValidationError as error:
+        add_errors(form, error)
+        return None, None
+    except ServiceError as error:
+        form.add_error(None, error.message)
+        return None, None
+    messages.success(request, success)
+    return instance, None
+
+
+def add_errors(form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        name = name.removesuffix("_id")
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def _conflict(form, current) -> Conflict:
+    differences = []
+    for name, value in form.cleaned_data.items():
+        theirs = getattr(current, name, None)
+        if theirs != value and not (theirs in (None, "") and value in (None, "")):
+            differences.append((form.fields[name].label or name, value, theirs))
+    return Conflict(current_version=current.version, differences=differences)
+
+
+def toast_header(message: str, level: str = "success") -> str:
+    """An HX-Trigger value that shows a toast (static/js/salestrack.js listens for it)."""
+    return json.dumps({"toast": {"message": message, "level": level}})

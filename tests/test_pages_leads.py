@@ -1,0 +1,221 @@
+import pytest
+from django.test import Client
+
+from salestrack.accounts.services import account_create
+from salestrack.leads.models import Lead
+from salestrack.leads.services import lead_create, lead_update
+from tests.conftest import PASSWORD
+
+
+def signed_in(user):
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def lead(org):
+    return lead_create(
+        by=org.rep,
+        first_name="Ada",
+        last_name="Lovelace",
+        company="Initech",
+        website="initech.com",
+        email="ada@initech.com",
+    )
+
+
+VISIBILITY = [
+    ("rep", 200),
+    ("teammate", 404),
+    ("other_rep", 404),
+    ("manager", 200),
+    ("region_manager", 200),
+    ("admin", 200),
+]
+
+
+@pytest.mark.parametrize("who,status", VISIBILITY)
+def test_lead_page_visibility(org, lead, who, status):
+    assert signed_in(getattr(org, who)).get(f"/leads/{lead.pk}/").status_code == status
+
+
+@pytest.mark.parametrize("who,sees", [(w, s == 200) for w, s in VISIBILITY])
+def test_lead_list_shows_only_visible_leads(org, lead, who, sees):
+    page = signed_in(getattr(org, who)).get("/leads/")
+    assert page.status_code == 200
+    assert (f"/leads/{lead.pk}/" in page.content.decode()) is sees
+
+
+@pytest.mark.parametrize("url", ["/leads/", "/leads/new/", "/leads/1/", "/leads/1/convert/"])
+def test_anonymous_users_are_sent_to_sign_in(db, url):
+    response = Client().get(url)
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_sign_in_with_email(org):
+    client = Client()
+    response = client.post("/login/", {"username": "ADA@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_create_a_lead_and_see_field_errors(org):
+    client = signed_in(org.rep)
+    bad = client.post("/leads/new/", {"first_name": "No", "email": "not-an-email", "status": "new"})
+    assert bad.status_code == 400
+    assert "This field is required" in bad.content.decode()
+    assert "Enter a valid email address" in bad.content.decode()
+    assert Lead.objects.count() == 0
+    good = client.post(
+        "/leads/new/",
+        {"last_name": "Hopper", "company": "Navy", "status": "new", "owner": org.rep.pk},
+    )
+    lead = Lead.objects.get()
+    assert good.status_code == 302 and good.url == f"/leads/{lead.pk}/"
+    assert lead.owner == org.rep
+
+
+def test_a_rep_cannot_assign_a_lead_to_another_team(org):
+    client = signed_in(org.rep)
+    response = client.post(
+        "/leads/new/", {"last_name": "X", "status": "new", "owner": org.other_rep.pk}
+    )
+    assert response.status_code == 400
+    assert Lead.objects.count() == 0
+
+
+def test_a_stale_edit_shows_the_conflict_with_both_values(org, lead):
+    client = signed_in(org.rep)
+    form = {
+        "last_name": "Lovelace",
+        "company": "Mine Inc",
+        "status": "new",
+        "owner": org.rep.pk,
+        "version": lead.version,
+    }
+    lead_update(lead=lead, by=org.manager, company="Theirs Ltd")
+    response = client.post(f"/leads/{lead.pk}/edit/", form)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else saved this record" in html
+    assert "Mine Inc" in html and "Theirs Ltd" in html
+    lead.refresh_from_db()
+    assert lead.company == "Theirs Ltd"
+
+
+def test_convert_with_the_suggested_account_lands_on_the_opportunity(org, lead):
+    account = account_create(by=org.rep, name="Initech Corp", website="https://initech.com")
+    client = signed_in(org.rep)
+    dialog = client.get(f"/leads/{lead.pk}/convert/", HTTP_HX_REQUEST="true")
+    assert "same website domain" in dialog.content.decode()
+    response = client.post(
+        f"/leads/{lead.pk}/convert/",
+        {
+            "account": account.pk,
+            "contact": "new",
+            "create_opportunity": "on",
+            "opportunity_name": "Initech deal",
+            "amount": "1000",
+            "close_date": "2027-01-15",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    lead.refresh_from_db()
+    assert lead.status == "converted" and lead.converted_account == account
+    assert response["HX-Redirect"] == f"/opportunities/{lead.converted_opportunity_id}/"
+    again = client.post(f"/leads/{lead.pk}/convert/", {"account": "new", "contact": "new"})
+    assert again.status_code == 409
+    assert client.get(f"/leads/{lead.pk}/edit/").status_code == 302
+
+
+def test_convert_dialog_errors_change_nothing(org, lead):
+    client = signed_in(org.rep)
+    response = client.post(
+        f"/leads/{lead.pk}/convert/",
+        {
+            "account": "new",
+            "contact": "new",
+            "create_opportunity": "on",
+            "opportunity_name": "",
+            "close_date": "soon",
+        },
+    )
+    assert response.status_code == 400
+    lead.refresh_from_db()
+    assert lead.status == "new"
+
+
+def test_disqualify_needs_a_reason(org, lead):
+    client = signed_in(org.rep)
+    assert client.post(f"/leads/{lead.pk}/disqualify/", {"reason": ""}).status_code == 400
+    assert client.post(f"/leads/{lead.pk}/disqualify/", {"reason": "No budget"}).status_code == 302
+    lead.refresh_from_db()
+    assert (lead.status, lead.disqualified_reason) == ("disqualified", "No budget")
+
+
+def test_bulk_assign_only_touches_writable_rows(org, lead):
+    theirs = lead_create(by=org.other_rep, last_name="Other")
+    client = signed_in(org.manager)
+    client.post(
+        "/leads/bulk/", {"action": "assign", "ids": [lead.pk, theirs.pk], "owner": org.teammate.pk}
+    )
+    lead.refresh_from_db()
+    assert lead.owner == org.rep  # all or nothing: one row was not the manager's to change
+    client.post("/leads/bulk/", {"action": "assign", "ids": [lead.pk], "owner": org.teammate.pk})
+    lead.refresh_from_db()
+    assert lead.owner == org.teammate
+
+
+def test_bulk_delete_needs_confirmation(org, lead):
+    client = signed_in(org.rep)
+    client.post("/leads/bulk/", {"action": "delete", "ids": [lead.pk]})
+    assert Lead.objects.filter(pk=lead.pk).exists()
+    client.post("/leads/bulk/", {"action": "delete", "ids": [lead.pk], "confirm": "on"})
+    assert not Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_log_a_call_inline(org, lead):
+    client = signed_in(org.rep)
+    response = client.post(
+        "/activities/log/",
+        {"lead": lead.pk, "kind": "call", "subject": "Intro call"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "Intro call" in response.content.decode()
+    assert (
+        signed_in(org.other_rep)
+        .post("/activities/log/", {"lead": lead.pk, "kind": "call", "subject": "x"})
+        .status_code
+        == 404
+    )
+
+
+def test_wrong_methods_answer_405(org, lead):
+    client = signed_in(org.rep)
+    assert client.post("/leads/").status_code == 405
+    assert client.get("/leads/bulk/").status_code == 405
+    assert client.get("/activities/log/").status_code == 405
+
+
+def test_csrf_is_enforced(org, lead):
+    client = Client(enforce_csrf_checks=True)
+    client.login(username="rob", password=PASSWORD)
+    response = client.post(f"/leads/{lead.pk}/disqualify/", {"reason": "x"})
+    assert response.status_code == 403
+    lead.refresh_from_db()
+    assert lead.status == "new"
+
+
+def test_lead_list_query_count_does_not_grow_with_rows(org, django_assert_max_num_queries):
+    for i in range(60):
+        lead_create(by=org.rep, last_name=f"L{i}")
+    client = signed_in(org.manager)
+    with django_assert_max_num_queries(9):
+        page = client.get("/leads/?sort=name")
+    assert page.status_code == 200
+    with django_assert_max_num_queries(9):
+        client.get(
+            page.context["page"].next and f"/leads/?sort=name&after={page.context['page'].next}"
+        )
