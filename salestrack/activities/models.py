@@ -61,6 +61,7 @@ class Activity(models.Model):
         ]
         indexes = [
             models.Index(fields=["owner", "done", "due_date"], name="activity_owner_due_idx"),
+            models.Index(fields=["kind", "id"], name="activity_kind_idx"),
             models.Index(fields=["lead", "-occurred_at"], name="activity_lead_idx"),
             models.Index(fields=["contact", "-occurred_at"], name="activity_contact_idx"),
             models.Index(fields=["account", "-occurred_at"], name="activity_account_idx"),

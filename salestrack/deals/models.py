@@ -100,6 +100,7 @@ class Opportunity(OwnedRecord):
             models.Index(fields=["close_date", "id"], name="opp_close_idx"),
             models.Index(fields=["name", "id"], name="opp_name_idx"),
             models.Index(fields=["account", "is_closed"], name="opp_account_idx"),
+            models.Index(fields=["amount", "id"], name="opp_amount_idx"),
         ]
 
     def __str__(self) -> str:

@@ -50,6 +50,8 @@ class Lead(OwnedRecord, Address):
             models.Index(fields=["status", "-updated_at"], name="lead_status_idx"),
             models.Index(fields=["last_name", "first_name", "id"], name="lead_name_idx"),
             models.Index(fields=["company", "id"], name="lead_company_idx"),
+            models.Index(fields=["source", "id"], name="lead_source_idx"),
+            models.Index(fields=["score", "id"], name="lead_score_idx"),
         ]
 
     def __str__(self) -> str:

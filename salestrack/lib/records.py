@@ -54,18 +54,18 @@ def save_changes(
     instance: models.Model, before: dict[str, Any], *, by, action: str
 ) -> dict[str, tuple[Any, Any]]:
     """Save what changed since `before`, bump the version and log it; return {field: (old, new)}."""
-    after = snapshot(instance)
+    names = _field_names(instance)
     changed = {
-        name.removesuffix("_id") if name.endswith("_id") else name: (before[name], value)
-        for name, value in after.items()
-        if name not in SKIP and before[name] != value
+        names[attname]: (before[attname], value)
+        for attname, value in snapshot(instance).items()
+        if attname not in SKIP and before[attname] != value
     }
     if not changed:
         return {}
     validate(instance)
     instance.version += 1
     instance.save()
-    audit_log(instance=instance, action=action, by=by, data={k: v[1] for k, v in changed.items()})
+    audit_log(instance=instance, action=action, by=by, data=_logged(instance, changed))
     return changed
 
 
@@ -73,9 +73,28 @@ def insert(instance: models.Model, *, by, action: str) -> models.Model:
     """Validate, save and log a new record."""
     validate(instance)
     instance.save()
-    data = {k: v for k, v in snapshot(instance).items() if k not in SKIP and v not in ("", None)}
-    audit_log(instance=instance, action=action, by=by, data=data)
+    names = _field_names(instance)
+    filled = [
+        names[k] for k, v in snapshot(instance).items() if k not in SKIP and v not in ("", None)
+    ]
+    audit_log(instance=instance, action=action, by=by, data=_logged(instance, filled))
     return instance
+
+
+def _field_names(instance: models.Model) -> dict[str, str]:
+    return {f.attname: f.name for f in instance._meta.concrete_fields}
+
+
+def _logged(instance: models.Model, names) -> dict[str, Any]:
+    """The audit data: plain values, and {"id", "name"} for a related record (for the timeline)."""
+    data = {}
+    for name in names:
+        if instance._meta.get_field(name).is_relation:
+            related = getattr(instance, name)
+            data[name] = None if related is None else {"id": related.pk, "name": str(related)}
+        else:
+            data[name] = getattr(instance, name)
+    return data
 
 
 def remove(instance: models.Model, *, by, action: str) -> None:
