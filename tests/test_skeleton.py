@@ -36,3 +36,11 @@ def test_home_sends_anonymous_users_to_sign_in(client):
 def test_the_openapi_schema_is_served(client):
     response = client.get("/api/v1/schema", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_api_docs_page_uses_the_locally_served_swagger_ui(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in response.content.decode()
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
