@@ -37,7 +37,7 @@ def test_deploy_checks_are_clean_with_production_settings():
     import subprocess
     import sys
 
-    env = os.environ | {
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
         "DEBUG": "0",
         "SECURE_SSL": "1",
         "SECRET_KEY": "x" * 60 + "production-like-secret-for-the-check",

@@ -62,7 +62,7 @@ def lead_bulk(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def lead_new(request):
-    form = LeadForm(request.POST or None, user=request.user)
+    form = LeadForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         lead, _ = pages.save_form(
             request,
@@ -97,7 +97,9 @@ def lead_edit(request, pk):
     if lead.status == Lead.Status.CONVERTED:
         messages.error(request, "This lead was converted and is read-only.")
         return redirect("lead-detail", pk=lead.pk)
-    form = LeadForm(request.POST or None, instance=lead, user=request.user)
+    form = LeadForm(
+        request.POST if request.method == "POST" else None, instance=lead, user=request.user
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         saved, conflict = pages.save_form(
@@ -126,7 +128,7 @@ def lead_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def lead_disqualify(request, pk):
     lead = get_visible_or_404(request.user, Lead, pk, write=True)
-    form = DisqualifyForm(request.POST or None)
+    form = DisqualifyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.lead_disqualify(lead=lead, by=request.user, reason=form.cleaned_data["reason"])
@@ -147,7 +149,11 @@ def lead_convert(request, pk):
     """The convert dialog: take a suggested account and contact or create new, maybe a deal."""
     lead = get_visible_or_404(request.user, Lead, pk, write=True)
     matches = services.lead_matches(lead=lead, user=request.user)
-    form = ConvertForm(request.POST or None, user=request.user, initial=_initial(lead, matches))
+    form = ConvertForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        initial=_initial(lead, matches),
+    )
     if lead.status == Lead.Status.CONVERTED:
         form.add_error(None, "This lead has already been converted.")
     elif request.method == "POST" and form.is_valid():
