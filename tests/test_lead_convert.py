@@ -221,3 +221,22 @@ def test_exactly_one_of_several_concurrent_conversions_wins(org):
     assert Account.objects.count() == 1
     assert Opportunity.objects.count() == 1
     assert Activity.objects.count() == 0
+
+
+def test_a_contact_without_account_gets_the_new_account(org):
+    loose = contact_create(by=org.rep, last_name="Lovelace")
+    result = lead_convert(lead=make_lead(org), by=org.rep, contact=loose)
+    loose.refresh_from_db()
+    assert result.contact == loose and loose.account == result.account
+    assert result.account.name == "Initech"
+
+
+def test_a_stale_account_copy_still_makes_a_repeat_sale_existing_business(org):
+    from salestrack.deals.models import Stage
+    from salestrack.deals.services import opportunity_create, opportunity_move_stage
+
+    account = account_create(by=org.rep, name="Stale Co")
+    first = opportunity_create(by=org.rep, account=account, name="1", close_date=SOON)
+    opportunity_move_stage(opportunity=first, by=org.rep, stage=Stage.objects.get(is_won=True))
+    second = opportunity_create(by=org.rep, account=account, name="2", close_date=SOON)
+    assert second.type == Opportunity.Type.EXISTING_BUSINESS

@@ -122,7 +122,8 @@ def opportunity_create(
     _check_contact(contact, account)
     stage = stage or default_stage()
     now = timezone.now()
-    repeat = account.type == Account.Type.CUSTOMER
+    # Read the type from the database: the caller's copy may predate the first won deal.
+    repeat = Account.objects.filter(pk=account.pk, type=Account.Type.CUSTOMER).exists()
     opp = Opportunity(
         account=account,
         contact=contact,
@@ -161,7 +162,8 @@ def opportunity_update(
             raise ValidationError({"lost_reason": ["A lost opportunity needs a lost reason."]})
         current.lost_reason = lost_reason.strip()
     records.apply(current, OPPORTUNITY_FIELDS, changes)
-    _check_contact(current.contact, current.account)
+    if "contact" in changes or "account" in changes:
+        _check_contact(current.contact, current.account)
     if "account" in changes and current.account_id != before["account_id"]:
         if current.is_won:
             _make_customer(current.account_id, since=current.closed_date, by=by)

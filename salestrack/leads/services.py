@@ -168,7 +168,7 @@ def lead_convert(
         raise Conflict("A disqualified lead cannot be converted; reopen it first.")
     if contact is not None and account is None:
         account = contact.account
-    if contact is not None and contact.account_id not in (None, account.pk):
+    if account is not None and contact is not None and contact.account_id not in (None, account.pk):
         raise ValidationError({"contact_id": ["That contact is not at the chosen account."]})
 
     owner = current.owner

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             if not if_empty:
                 raise CommandError(
                     "The database has users already: the demo only fills an empty one. "
-                    "Use --if-empty to skip it quietly."
+                    "With --if-empty it leaves the database as it is."
                 )
             self.stdout.write("The database has users already: no demo data created.")
         else:
@@ -43,10 +43,13 @@ class Command(BaseCommand):
         if not rows:
             return
         columns = ["username", "role", "team", "password"]
-        widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
-        line = "  ".join("{%s:%d}" % (c, widths[c]) for c in columns)  # noqa: UP031
+        widths = {c: max(len(c), *(len(row[c]) for row in rows)) for c in columns}
+
+        def line(values: dict) -> str:
+            return "  ".join(values[c].ljust(widths[c]) for c in columns).rstrip()
+
         self.stdout.write("\nDemo logins:")
-        self.stdout.write(line.format(**{c: c for c in columns}).rstrip())
-        self.stdout.write("  ".join("-" * widths[c] for c in columns))
+        self.stdout.write(line({c: c for c in columns}))
+        self.stdout.write(line({c: "-" * widths[c] for c in columns}))
         for row in rows:
-            self.stdout.write(line.format(**row).rstrip())
+            self.stdout.write(line(row))
