@@ -1,11 +1,14 @@
 """The shared cast: a rep, a teammate, a rep of another team, their manager, an admin."""
 
 import datetime
+import importlib
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from rest_framework.test import APIClient
 
+from salestrack.deals.models import Pipeline
 from salestrack.teams.models import User
 from salestrack.teams.services import team_create, token_create, user_create
 
@@ -19,7 +22,20 @@ def fast_passwords(settings):
 
 
 @pytest.fixture
-def org(db):
+def default_pipeline(db):
+    """The default pipeline, which a data migration creates.
+
+    A transactional test (threads, the browser) empties every table when it ends, migration
+    data included; the next one puts the pipeline back this way.
+    """
+    if not Pipeline.objects.filter(is_default=True).exists():
+        migration = importlib.import_module("salestrack.deals.migrations.0003_default_pipeline")
+        migration.create(django_apps, None)
+    return Pipeline.objects.get(is_default=True)
+
+
+@pytest.fixture
+def org(db, default_pipeline):
     admin = user_create(username="ada", role="admin", password=PASSWORD, email="ada@example.com")
     company = team_create(name="Company")
     region_manager = user_create(username="rhea", role="manager", password=PASSWORD)

@@ -1,4 +1,5 @@
 from django.db import models
+from django.urls import reverse
 
 from salestrack.lib.models import Address, OwnedRecord
 
@@ -36,6 +37,9 @@ class Account(OwnedRecord, Address):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("account-detail", args=[self.pk])
+
 
 class Contact(OwnedRecord, Address):
     """A person, usually at an account."""
@@ -62,3 +66,6 @@ class Contact(OwnedRecord, Address):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("contact-detail", args=[self.pk])

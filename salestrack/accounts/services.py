@@ -61,9 +61,21 @@ def account_update(*, account: Account, by: User, version: int | None = None, **
     if type_ is not None and type_ != current.type:
         _set_type(current, type_, by=by)
     records.apply(current, ACCOUNT_FIELDS, changes)
+    if "parent" in changes:
+        _check_parent(current)
     _derive_account(current)
     records.save_changes(current, before, by=by, action="accounts.account.changed")
     return current
+
+
+def _check_parent(account: Account) -> None:
+    # Walk up from the new parent: meeting the account itself would make a loop.
+    parent_id, seen = account.parent_id, set()
+    while parent_id is not None and parent_id not in seen:
+        if parent_id == account.pk:
+            raise ValidationError({"parent": ["An account cannot be its own parent or ancestor."]})
+        seen.add(parent_id)
+        parent_id = Account.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
 
 
 def _set_type(account: Account, type_: str, *, by: User) -> None:

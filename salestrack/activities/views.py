@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Value, When
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities import services
@@ -11,9 +13,11 @@ from salestrack.activities.forms import LogForm
 from salestrack.activities.models import Activity
 from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
+from salestrack.lib import keyset
 from salestrack.lib.errors import ServiceError
 from salestrack.teams.visibility import get_visible_or_404
 from salestrack.web import pages
+from salestrack.web.views import TASK_RELATED, owned_by, scope_of, scopes
 
 RECORDS = {"lead": Lead, "contact": Contact, "account": Account, "opportunity": Opportunity}
 
@@ -46,7 +50,7 @@ def activity_log(request):
         error = " ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
     result = error or f"{activity.get_kind_display()} logged."
     if request.htmx:
-        context = {"timeline": pages.timeline(record)}
+        context = {"timeline": pages.timeline(record), "record": record}
         response = render(request, "web/_timeline.html", context, status=400 if error else 200)
         response["HX-Trigger"] = pages.toast_header(result, "error" if error else "success")
         return response
@@ -80,4 +84,43 @@ def task_done(request, pk):
     return redirect(_back(request))
 
 
-from salestrack.web.todo import todo as task_list  # noqa: E402, F401
+TASK_STATUSES = [("open", "Open"), ("done", "Done"), ("all", "All")]
+# Keyset pages need one never-null sort value: open tasks first, then by due date, undated last.
+# 31 January 2025 becomes 20250131, which sorts like the date; a done task adds 10**8.
+TASK_RANK = Cast(
+    Case(When(done=True, then=Value(10**8)), default=Value(0))
+    + Coalesce(
+        ExtractYear("due_date") * 10_000 + ExtractMonth("due_date") * 100 + ExtractDay("due_date"),
+        Value(99_991_231),
+    ),
+    IntegerField(),
+)
+
+
+@login_required
+@require_GET
+def task_list(request):
+    """My tasks or my team's: open and overdue first, done with one click."""
+    user, scope = request.user, scope_of(request)
+    status = request.GET.get("status")
+    status = status if status in dict(TASK_STATUSES) else "open"
+    tasks = Activity.objects.filter(owned_by(user, scope), kind=Activity.Kind.TASK)
+    if status != "all":
+        tasks = tasks.filter(done=status == "done")
+    page = keyset.paginate(
+        tasks.select_related(*TASK_RELATED).annotate(rank=TASK_RANK),
+        order="rank",
+        size=pages.PAGE_SIZE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    context = {
+        "section": "tasks",
+        "page": page,
+        "rows": page.rows,
+        "scope": scope,
+        "scopes": scopes(user),
+        "status": status,
+        "statuses": TASK_STATUSES,
+    }
+    return render(request, "activities/tasks.html", context)

@@ -1,6 +1,6 @@
 """Every API error has one shape: {"error": {"code", "message", "fields": {field: [messages]}}}."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -25,19 +25,36 @@ def _fields(detail) -> dict[str, list[str]]:
     return {}
 
 
+def _api_names(fields: dict[str, list[str]], view) -> dict[str, list[str]]:
+    # Services name a foreign key as the model does ("stage"); the API calls it "stage_id".
+    model = getattr(view, "model", None)
+    if model is None:
+        return fields
+    out = {}
+    for name, messages in fields.items():
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        out[field.attname if field is not None and field.many_to_one else name] = messages
+    return out
+
+
 def error_response(code: str, message: str, http_status: int, fields=None, headers=None):
     body = {"error": {"code": code, "message": message, "fields": fields or {}}}
     return Response(body, status=http_status, headers=headers)
 
 
 def exception_handler(exc, context):
+    view = context.get("view")
     if isinstance(exc, ServiceError):
-        return error_response(exc.code, exc.message, exc.status, exc.fields)
+        fields = _api_names(exc.fields, view)
+        return error_response(exc.code, exc.message, exc.status, fields)
     if isinstance(exc, DjangoValidationError):
         fields = _fields(exc.message_dict) if hasattr(exc, "error_dict") else {}
         if not fields:
             fields = {"non_field_errors": exc.messages}
-        return error_response("invalid", "The input is not valid.", 400, fields)
+        return error_response("invalid", "The input is not valid.", 400, _api_names(fields, view))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -1,6 +1,9 @@
 """List filters and ordering. Unknown values answer 400, never a silently ignored filter."""
 
+import datetime
+
 import django_filters
+from django import forms
 from django.db.models import Q
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
@@ -12,12 +15,37 @@ from salestrack.leads.models import Lead
 from salestrack.teams.models import User
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A whole id within the database's range: 1.5 is refused, 10**20 would overflow (a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
+
+
+class YesNoFilter(django_filters.TypedChoiceFilter):
+    """true or false (1 or 0); django-filter's BooleanFilter turns "maybe" into no filter."""
+
+    def __init__(self, **kwargs):
+        choices = [(v, v) for v in ("true", "false", "1", "0")]
+        super().__init__(choices=choices, coerce=lambda value: value in ("true", "1"), **kwargs)
+
+
 class RecordFilter(django_filters.FilterSet):
-    owner_id = django_filters.NumberFilter(field_name="owner_id")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    owner_id = IdFilter(field_name="owner_id")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", method="since")
     q = django_filters.CharFilter(method="search")
 
     search_fields: list[str] = []
+
+    def since(self, queryset, name, value):
+        # The database compares in UTC; year 1 at +05:00 is before year 1 there (an overflow).
+        try:
+            value = value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValidationError({"updated_since": ["Date out of range."]}) from None
+        return queryset.filter(**{f"{name}__gte": value})
 
     def search(self, queryset, name, value):
         query = Q()
@@ -46,7 +74,7 @@ class AccountFilter(RecordFilter):
 
 
 class ContactFilter(RecordFilter):
-    account_id = django_filters.NumberFilter(field_name="account_id")
+    account_id = IdFilter(field_name="account_id")
     search_fields = ["first_name", "last_name", "email", "phone"]
 
     class Meta:
@@ -55,12 +83,12 @@ class ContactFilter(RecordFilter):
 
 
 class OpportunityFilter(RecordFilter):
-    stage_id = django_filters.NumberFilter(field_name="stage_id")
-    account_id = django_filters.NumberFilter(field_name="account_id")
-    is_closed = django_filters.BooleanFilter()
+    stage_id = IdFilter(field_name="stage_id")
+    account_id = IdFilter(field_name="account_id")
+    is_closed = YesNoFilter()
     close_date_from = django_filters.DateFilter(field_name="close_date", lookup_expr="gte")
     close_date_to = django_filters.DateFilter(field_name="close_date", lookup_expr="lte")
-    search_fields = ["name"]
+    search_fields = ["name", "account__name"]
 
     class Meta:
         model = Opportunity
@@ -69,11 +97,11 @@ class OpportunityFilter(RecordFilter):
 
 class ActivityFilter(RecordFilter):
     kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices)
-    done = django_filters.BooleanFilter()
-    lead_id = django_filters.NumberFilter(field_name="lead_id")
-    contact_id = django_filters.NumberFilter(field_name="contact_id")
-    account_id = django_filters.NumberFilter(field_name="account_id")
-    opportunity_id = django_filters.NumberFilter(field_name="opportunity_id")
+    done = YesNoFilter()
+    lead_id = IdFilter(field_name="lead_id")
+    contact_id = IdFilter(field_name="contact_id")
+    account_id = IdFilter(field_name="account_id")
+    opportunity_id = IdFilter(field_name="opportunity_id")
     search_fields = ["subject"]
 
     class Meta:
@@ -82,7 +110,7 @@ class ActivityFilter(RecordFilter):
 
 
 class UserFilter(django_filters.FilterSet):
-    team_id = django_filters.NumberFilter(field_name="team_id")
+    team_id = IdFilter(field_name="team_id")
     role = django_filters.ChoiceFilter(choices=User.Role.choices)
 
     class Meta:

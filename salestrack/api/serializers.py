@@ -4,7 +4,13 @@ from rest_framework import serializers
 
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
-from salestrack.deals.models import Opportunity, OpportunityHistory, Pipeline, Stage
+from salestrack.deals.models import (
+    ForecastCategory,
+    Opportunity,
+    OpportunityHistory,
+    Pipeline,
+    Stage,
+)
 from salestrack.leads.models import Lead
 from salestrack.lib.models import ADDRESS_FIELDS
 from salestrack.teams import visibility
@@ -126,6 +132,8 @@ class OpportunitySerializer(RecordSerializer):
     pipeline_id = serializers.IntegerField(read_only=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
     probability = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    # Like probability, the category defaults to the stage's (opportunity_create sets it).
+    forecast_category = serializers.ChoiceField(choices=ForecastCategory.choices, required=False)
 
     class Meta:
         model = Opportunity
@@ -179,6 +187,7 @@ class ActivitySerializer(RecordSerializer):
         Opportunity, source="opportunity", required=False, allow_null=True
     )
     done = serializers.BooleanField(required=False, allow_null=True, default=None)
+    occurred_at = serializers.DateTimeField(required=False)  # activity_log says now when absent
 
     class Meta:
         model = Activity

@@ -148,7 +148,8 @@ class AccountViewSet(RecordViewSet):
     model = Account
     serializer_class = serializers.AccountSerializer
     filterset_class = filters.AccountFilter
-    ordering_fields = [*RecordViewSet.ordering_fields, "name", "customer_since"]
+    # Only non-null fields: a keyset cursor cannot step over nulls (customer_since, due_date).
+    ordering_fields = [*RecordViewSet.ordering_fields, "name"]
     create_service = accounts.account_create
     update_service = accounts.account_update
 
@@ -186,7 +187,7 @@ class ActivityViewSet(RecordViewSet):
     model = Activity
     serializer_class = serializers.ActivitySerializer
     filterset_class = filters.ActivityFilter
-    ordering_fields = [*RecordViewSet.ordering_fields, "occurred_at", "due_date"]
+    ordering_fields = [*RecordViewSet.ordering_fields, "occurred_at"]
     create_service = activities.activity_log
     update_service = activities.activity_update
 

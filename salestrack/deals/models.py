@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from salestrack.lib.models import OwnedRecord
 
@@ -101,10 +102,15 @@ class Opportunity(OwnedRecord):
             models.Index(fields=["name", "id"], name="opp_name_idx"),
             models.Index(fields=["account", "is_closed"], name="opp_account_idx"),
             models.Index(fields=["amount", "id"], name="opp_amount_idx"),
+            # The board: each stage's column, a page of cards by close date.
+            models.Index(fields=["stage", "close_date", "id"], name="opp_board_idx"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("opportunity-detail", args=[self.pk])
 
 
 class OpportunityHistory(models.Model):

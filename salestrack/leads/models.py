@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from salestrack.lib.models import Address, OwnedRecord
 
@@ -56,6 +57,9 @@ class Lead(OwnedRecord, Address):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("lead-detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

@@ -7,6 +7,7 @@ import base64
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 
@@ -43,9 +44,13 @@ def paginate(
     if cursor is not None:
         value, pk = cursor
         op = "lt" if forward_desc else "gt"
-        queryset = queryset.filter(
-            Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk})
-        )
+        try:
+            queryset = queryset.filter(
+                Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk})
+            )
+        except (ValueError, ValidationError):
+            # A forged cursor whose value does not fit the field: the first page, not a 500.
+            return paginate(queryset, order=order, size=size)
     sign = "-" if forward_desc else ""
     rows = list(queryset.order_by(f"{sign}{field}", f"{sign}pk")[: size + 1])
     more = len(rows) > size

@@ -78,13 +78,15 @@ def visible(user, model: type[Model]) -> QuerySet:
         touched = _owned(user, Opportunity).exclude(contact=None).values("contact_id")
         return Contact.objects.filter(q | Q(pk__in=touched))
     if model is Activity:
-        # An activity is seen with the record it is on, and by whoever owns it.
+        # An activity is seen with the record it is on, and by whoever owns it. One on a deal
+        # is the deal's: it is also filed on the deal's account and contact, which other reps
+        # may see, but it stays as private as the deal.
         return Activity.objects.filter(
             q
             | Q(lead__in=visible(user, Lead))
             | Q(opportunity__in=visible(user, Opportunity))
-            | Q(account__in=visible(user, Account))
-            | Q(contact__in=visible(user, Contact))
+            | Q(opportunity=None, account__in=visible(user, Account))
+            | Q(opportunity=None, contact__in=visible(user, Contact))
         )
     raise LookupError(f"no visibility rule for {model.__name__}")
 

@@ -21,7 +21,7 @@ class RecordForm(forms.ModelForm):
             elif isinstance(field, forms.ModelChoiceField):
                 field.queryset = visibility.visible(user, field.queryset.model)
             if isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.setdefault("rows", 3)
+                field.widget.attrs["rows"] = 3  # Django's Textarea already sets rows=10
 
 
 class BulkForm(forms.Form):

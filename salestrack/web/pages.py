@@ -58,6 +58,7 @@ def list_page(request, *, queryset, filterset_class, sorts: dict[str, str], defa
         "sort": sort,
         "view": view,
         "views": VIEWS,
+        "owners": visibility.assignable_owners(request.user),  # for the bulk "assign owner"
     }
 
 

@@ -18,7 +18,9 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's event loop ends with the module, so the tests after it run
+# in Django's usual context.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

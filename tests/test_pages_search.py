@@ -1,0 +1,192 @@
+import re
+
+import pytest
+from django.test import Client
+
+from salestrack.accounts.services import account_create, contact_create
+from salestrack.deals.services import opportunity_create
+from salestrack.leads.services import lead_create
+from salestrack.web.search import search
+from tests.test_pages_home import TODAY, queries, records_of, signed_in
+
+
+@pytest.fixture
+def world(org):
+    made = {who: records_of(getattr(org, who)) for who in ("rep", "teammate", "other_rep")}
+    for who in made:
+        user = getattr(org, who)
+        contact_create(
+            by=user,
+            first_name="Contact",
+            last_name=user.username,
+            email=f"{user.username}@contact.test",
+            account=made[who]["account"],
+        )
+    return made
+
+
+NAMES = {"rep": "rob", "teammate": "tess", "other_rep": "otto"}
+# A rep sees their own records, a manager their subtree's, an admin everything.
+SEES = {
+    "rep": {"rep"},
+    "teammate": {"teammate"},
+    "other_rep": {"other_rep"},
+    "manager": {"rep", "teammate"},
+    "region_manager": {"rep", "teammate"},
+    "admin": {"rep", "teammate", "other_rep"},
+}
+
+
+def owners_found(user, q) -> dict[str, set[str]]:
+    """For each kind, whose records (by username tag) `search` found."""
+    found = search(user, q)
+    return {
+        kind: {who for who, name in NAMES.items() for row in rows if name in str(row)}
+        for kind, rows in found.items()
+    }
+
+
+@pytest.mark.parametrize("viewer", list(SEES))
+def test_search_finds_only_what_the_user_may_see(org, world, viewer):
+    user = getattr(org, viewer)
+    assert owners_found(user, "lead") == {
+        "leads": SEES[viewer],
+        "contacts": set(),
+        "accounts": set(),
+        "opportunities": set(),
+    }
+    assert owners_found(user, "contact")["contacts"] == SEES[viewer]
+    assert owners_found(user, "account-")["accounts"] == SEES[viewer]
+    # An opportunity is found by its account's name too.
+    assert owners_found(user, "account-")["opportunities"] == SEES[viewer]
+    assert owners_found(user, "deal-")["opportunities"] == SEES[viewer]
+
+
+@pytest.mark.parametrize("viewer", list(SEES))
+def test_search_page_shows_only_visible_records(org, world, viewer):
+    page = signed_in(getattr(org, viewer)).get("/search/?q=rob")
+    assert page.status_code == 200
+    html = page.content.decode()
+    sees_rob = "rep" in SEES[viewer]
+    for url in [
+        f"/leads/{world['rep']['lead'].pk}/",
+        f"/accounts/{world['rep']['account'].pk}/",
+        f"/opportunities/{world['rep']['deal'].pk}/",
+    ]:
+        assert (url in html) is sees_rob
+    assert ("Nothing matches" in html) is not sees_rob
+
+
+def test_each_field_is_searched_case_insensitively(org):
+    rep = org.rep
+    lead_create(
+        by=rep,
+        last_name="Hopper",
+        company="Navy Labs",
+        phone="+1 555 0199",
+        email="grace@navy.test",
+    )
+    account = account_create(by=rep, name="Initech", website="initech.example", phone="555-7788")
+    contact_create(
+        by=rep,
+        first_name="Peter",
+        last_name="Gibbons",
+        email="peter@initech.test",
+        phone="555-4242",
+        account=account,
+    )
+    opportunity_create(by=rep, account=account, name="TPS reports", close_date=TODAY)
+    cases = {
+        "leads": ["hopper", "NAVY LABS", "0199", "grace@"],
+        "contacts": ["peter", "GIBBONS", "4242", "@initech.test"],
+        "accounts": ["initech", "initech.example", "7788"],
+        "opportunities": ["tps", "INITECH"],
+    }
+    for kind, queries_ in cases.items():
+        for q in queries_:
+            assert search(rep, q)[kind], f"{kind} not found by {q!r}"
+    # Every word must match a field, in any order.
+    assert search(rep, "gibbons peter")["contacts"]
+    assert not search(rep, "gibbons hopper")["contacts"]
+
+
+def test_results_are_capped_per_kind_with_a_link_to_see_all(org):
+    for n in range(12):
+        lead_create(by=org.rep, last_name=f"Smith{n}")
+    lead_create(by=org.rep, last_name="Jones")
+    assert len(search(org.rep, "smith")["leads"]) == 10
+    assert len(search(org.rep, "smith", limit=3)["leads"]) == 3
+    html = signed_in(org.rep).get("/search/?q=smith").content.decode()
+    assert len(re.findall(r'href="/leads/\d+/"', html)) == 10
+    assert 'href="/leads/?q=smith"' in html
+    few = signed_in(org.rep).get("/search/?q=jones").content.decode()
+    assert "/leads/?q=jones" not in few
+
+
+@pytest.mark.parametrize("q", ["", "a", " a ", "\x00a"])
+def test_a_short_query_shows_a_hint_and_searches_nothing(
+    org, world, q, django_assert_max_num_queries
+):
+    client = signed_in(org.admin)
+    with django_assert_max_num_queries(2):  # the session and the user, no search
+        response = client.get("/search/", {"q": q})
+    assert response.status_code == 200
+    assert "Type at least 2 characters" in response.content.decode()
+    assert search(org.admin, q) == {
+        "leads": [],
+        "contacts": [],
+        "accounts": [],
+        "opportunities": [],
+    }
+
+
+def test_odd_input_is_harmless(org, world):
+    client = signed_in(org.rep)
+    for q in [
+        "%",
+        "_",
+        "rob\x00",
+        "' OR 1=1 --",
+        "<script>x</script>",
+        "x" * 5000,
+        "a b c d e f g",
+    ]:
+        response = client.get("/search/", {"q": q})
+        assert response.status_code == 200
+        assert "<script>x</script>" not in response.content.decode()
+    # Wildcards are matched literally, not as patterns.
+    assert search(org.rep, "%%")["leads"] == [] and search(org.rep, "__")["leads"] == []
+
+
+def test_htmx_gets_just_the_results(org, world):
+    response = signed_in(org.rep).get("/search/?q=rob", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="search-results"') and "<html" not in html
+
+
+def test_the_top_bar_search_box_goes_to_this_page(org):
+    html = signed_in(org.rep).get("/search/?q=robert").content.decode()
+    assert 'id="global-search"' in html and 'value="robert"' in html
+
+
+def test_anonymous_is_sent_to_sign_in(db):
+    response = Client().get("/search/?q=rob")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_post_is_refused(org):
+    assert signed_in(org.rep).post("/search/", {"q": "rob"}).status_code == 405
+
+
+@pytest.mark.parametrize("viewer", ["rep", "manager", "admin"])
+def test_search_query_count_is_pinned_and_does_not_grow(
+    org, world, viewer, django_assert_max_num_queries
+):
+    client = signed_in(getattr(org, viewer))
+    url = "/search/?q=ob"  # every record of rob (and otto, for the admin)
+    with django_assert_max_num_queries(7):  # session, user, subtree, one per kind
+        assert client.get(url).status_code == 200
+    before = queries(client, url)
+    for n in range(12):
+        records_of(org.rep, tag=f"rob{n}")
+    assert queries(client, url) == before
