@@ -181,3 +181,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+FILTERS_EMPTY_CHOICE_LABEL = "Any"

@@ -1,9 +1,9 @@
 import django_filters
 from django.db.models import Q
 
-from salestrack.accounts.filters import RecordListFilter
 from salestrack.api.filters import OpportunityFilter
 from salestrack.deals.models import Pipeline, Stage
+from salestrack.web.filters import RecordListFilter
 
 STATUSES = {
     "open": Q(is_closed=False),
@@ -15,8 +15,10 @@ STATUSES = {
 class OpportunityListFilter(OpportunityFilter, RecordListFilter):
     """The API's opportunity filters plus stage and pipeline by name, open/won/lost, source."""
 
-    stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.select_related("pipeline"))
-    pipeline = django_filters.ModelChoiceFilter(queryset=Pipeline.objects.all())
+    stage = django_filters.ModelChoiceFilter(
+        queryset=Stage.objects.select_related("pipeline"), empty_label="Any stage"
+    )
+    pipeline = django_filters.ModelChoiceFilter(queryset=Pipeline.objects.all(), empty_label="Any")
     status = django_filters.ChoiceFilter(
         choices=[(k, k.capitalize()) for k in STATUSES], method="by_status"
     )

@@ -1,15 +1,11 @@
 import django_filters
 
 from salestrack.api.filters import LeadFilter
-from salestrack.teams.models import Team
+from salestrack.leads.models import Lead
+from salestrack.web.filters import RecordListFilter
 
 
-class LeadListFilter(LeadFilter):
-    """The API's lead filters plus what the list page offers on top."""
+class LeadListFilter(LeadFilter, RecordListFilter):
+    """The API's lead filters plus owner, team and created dates; one status at a time."""
 
-    team = django_filters.ModelChoiceFilter(field_name="owner__team", queryset=Team.objects.all())
-    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-
-    class Meta(LeadFilter.Meta):
-        fields = [*LeadFilter.Meta.fields, "team", "created_from", "created_to"]
+    status = django_filters.ChoiceFilter(choices=Lead.Status.choices, empty_label="Any status")
