@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "salestrack.activities",
     "salestrack.api",
     "salestrack.web",
+    "salestrack.search",
+    "salestrack.bench",
 ]
 
 MIDDLEWARE = [
