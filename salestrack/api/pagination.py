@@ -60,7 +60,12 @@ class KeysetPagination(CursorPagination):
         if not self.has_next:
             return None
         last = self.page[-1]
-        raw = json.dumps([str(getattr(last, self.field)), last.pk]).encode()
+        # Record lists page over .values() rows (api/fastlist.py), the directory over instances.
+        if isinstance(last, dict):
+            value, pk = last[self.field], last["id"]
+        else:
+            value, pk = getattr(last, self.field), last.pk
+        raw = json.dumps([str(value), pk]).encode()
         cursor = base64.urlsafe_b64encode(raw).decode()
         return replace_query_param(self.base_url, self.cursor_query_param, cursor)
 

@@ -15,6 +15,7 @@ router.register("users", views.UserViewSet, basename="user")
 router.register("teams", views.TeamViewSet, basename="team")
 
 urlpatterns = [
+    path("ping", views.ping, name="api-ping"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,

@@ -1,0 +1,43 @@
+"""Lists without building a model instance and a DRF field tree for every row.
+
+A list page of 50 leads with 30 fields each spent most of its time in DRF's per-field machinery.
+`ListPlan` reads the same serializer once: it fetches the readable fields' columns with
+`.values()` and converts only the values whose JSON form differs from the database's (times,
+dates, decimals), with the serializer's own fields, so the output is the same to the byte.
+"""
+
+from functools import cache
+
+from rest_framework import serializers
+
+CONVERTED = (serializers.DateTimeField, serializers.DateField, serializers.DecimalField)
+
+
+class ListPlan:
+    def __init__(self, serializer: serializers.ModelSerializer):
+        opts = serializer.Meta.model._meta
+        self.keys, self.columns, self.converters = [], [], []
+        for name, field in serializer.fields.items():
+            if field.write_only:
+                continue
+            self.keys.append(name)
+            self.columns.append(opts.get_field(field.source).attname)
+            self.converters.append(
+                field.to_representation if isinstance(field, CONVERTED) else None
+            )
+
+    def render(self, rows: list[dict]) -> list[dict]:
+        plan = list(zip(self.keys, self.columns, self.converters, strict=True))
+        return [
+            {
+                key: (value if convert is None or value is None else convert(value))
+                for key, column, convert in plan
+                for value in (row[column],)
+            }
+            for row in rows
+        ]
+
+
+@cache
+def plan_for(serializer_class) -> ListPlan:
+    return ListPlan(serializer_class())
