@@ -43,5 +43,22 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Benchmarks on a generated organisation; never part of `make test`. See docs/benchmarks.md.
+#   make bench SIZE=large                     SQLite in var/bench-large/
+#   make bench SIZE=large BENCH_DIR=var/bench-pg DATABASE_URL=postgres://postgres@127.0.0.1:5432/large
+SIZE ?= medium
+BENCH_DIR ?= var/bench-$(SIZE)
+BENCH_ENV = SALESTRACK_DATA_DIR=$(BENCH_DIR)
+
+$(BENCH_DIR)/.generated-$(SIZE):
+	mkdir -p $(BENCH_DIR)
+	$(BENCH_ENV) $(BIN)/salestrack migrate --noinput -v0
+	$(BENCH_ENV) $(BIN)/salestrack generate --size $(SIZE)
+	touch $@
+
+bench: $(VENV)/.installed node_modules/.installed $(BENCH_DIR)/.generated-$(SIZE)
+	$(BENCH_ENV) $(BIN)/salestrack bench --json $(BENCH_DIR)/bench.json
+	$(BENCH_ENV) $(BIN)/salestrack load --json $(BENCH_DIR)/load.json
+
 clean:
 	rm -rf $(VENV) node_modules var
