@@ -59,11 +59,17 @@ def paginate(
         rows.reverse()
     if not rows:
         return Page(rows, None, None)
-    first, last = rows[0], rows[-1]
     has_next = more if not backwards else True
     has_previous = (cursor is not None) if not backwards else more
     return Page(
         rows,
-        next=encode(getattr(last, field), last.pk) if has_next else None,
-        previous=encode(getattr(first, field), first.pk) if has_previous else None,
+        next=encode(*_position(rows[-1], field)) if has_next else None,
+        previous=encode(*_position(rows[0], field)) if has_previous else None,
     )
+
+
+def _position(row, field: str) -> tuple:
+    # Rows are model instances, or dicts from .values() (the API's lists).
+    if isinstance(row, dict):
+        return row[field], row["id"]
+    return getattr(row, field), row.pk
