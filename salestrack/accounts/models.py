@@ -30,6 +30,7 @@ class Account(OwnedRecord, Address):
         indexes = [
             models.Index(fields=["owner", "-updated_at"], name="account_owner_idx"),
             models.Index(fields=["name", "id"], name="account_name_idx"),
+            models.Index(fields=["updated_at", "id"], name="account_updated_idx"),
             models.Index(fields=["type", "id"], name="account_type_idx"),
             models.Index(fields=["customer_since", "id"], name="account_customer_since_idx"),
         ]
@@ -59,7 +60,8 @@ class Contact(OwnedRecord, Address):
     class Meta:
         indexes = [
             models.Index(fields=["owner", "-updated_at"], name="contact_owner_idx"),
-            models.Index(fields=["last_name", "first_name", "id"], name="contact_name_idx"),
+            models.Index(fields=["last_name", "id"], name="contact_last_name_idx"),
+            models.Index(fields=["updated_at", "id"], name="contact_updated_idx"),
             models.Index(fields=["account", "name_key"], name="contact_account_name_idx"),
             models.Index(fields=["email", "id"], name="contact_email_idx"),
         ]

@@ -100,6 +100,8 @@ class Opportunity(OwnedRecord):
             models.Index(fields=["stage", "-updated_at"], name="opp_stage_idx"),
             models.Index(fields=["close_date", "id"], name="opp_close_idx"),
             models.Index(fields=["name", "id"], name="opp_name_idx"),
+            models.Index(fields=["updated_at", "id"], name="opp_updated_idx"),
+            models.Index(fields=["owner", "id"], name="opp_owner_id_idx"),
             models.Index(fields=["account", "is_closed"], name="opp_account_idx"),
             models.Index(fields=["amount", "id"], name="opp_amount_idx"),
             # The board: each stage's column, a page of cards by close date.

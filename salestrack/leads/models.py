@@ -49,7 +49,11 @@ class Lead(OwnedRecord, Address):
         indexes = [
             models.Index(fields=["owner", "status", "-updated_at"], name="lead_owner_status_idx"),
             models.Index(fields=["status", "-updated_at"], name="lead_status_idx"),
-            models.Index(fields=["last_name", "first_name", "id"], name="lead_name_idx"),
+            # The lists sort by (column, id) and page by keyset on the same pair.
+            models.Index(fields=["last_name", "id"], name="lead_last_name_idx"),
+            models.Index(fields=["updated_at", "id"], name="lead_updated_idx"),
+            models.Index(fields=["owner", "updated_at", "id"], name="lead_owner_updated_idx"),
+            models.Index(fields=["owner", "id"], name="lead_owner_id_idx"),
             models.Index(fields=["company", "id"], name="lead_company_idx"),
             models.Index(fields=["source", "id"], name="lead_source_idx"),
             models.Index(fields=["score", "id"], name="lead_score_idx"),

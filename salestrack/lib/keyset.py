@@ -44,9 +44,12 @@ def paginate(
     if cursor is not None:
         value, pk = cursor
         op = "lt" if forward_desc else "gt"
+        # (field, id) beyond the cursor, written so that the first condition is a plain range
+        # on the (field, id) index: an OR alone would make the database scan from the start.
         try:
             queryset = queryset.filter(
-                Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk})
+                Q(**{f"{field}__{op}e": value}),
+                Q(**{f"{field}__{op}": value}) | Q(**{f"pk__{op}": pk}),
             )
         except (ValueError, ValidationError):
             # A forged cursor whose value does not fit the field: the first page, not a 500.
