@@ -291,3 +291,23 @@ def test_account_page_query_count_does_not_grow_with_rows(
     client = signed_in(org.manager)
     with django_assert_max_num_queries(14):
         assert client.get(f"/accounts/{account.pk}/").status_code == 200
+
+
+def test_a_shared_accounts_timeline_hides_calls_on_deals_the_rep_cannot_see(org):
+    import datetime
+
+    from salestrack.accounts.services import account_create
+    from salestrack.activities.services import activity_log
+    from salestrack.deals.services import opportunity_create
+
+    soon = datetime.date.today() + datetime.timedelta(days=10)
+    account = account_create(by=org.other_rep, name="Shared Co")
+    mine = opportunity_create(by=org.rep, account=account, name="Mine", close_date=soon)
+    theirs = opportunity_create(by=org.other_rep, account=account, name="Theirs", close_date=soon)
+    activity_log(by=org.rep, kind="call", subject="My call on my deal", opportunity=mine)
+    activity_log(by=org.other_rep, kind="call", subject="Secret pricing call", opportunity=theirs)
+    client = Client()
+    client.force_login(org.rep)
+    page = client.get(f"/accounts/{account.pk}/").content.decode()
+    assert "My call on my deal" in page
+    assert "Secret pricing call" not in page

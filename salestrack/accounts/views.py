@@ -136,7 +136,7 @@ def account_detail(request, pk):
         .order_by("last_name", "first_name")[:RELATED_ROWS],
         "groups": opportunity_groups(visible(user, Opportunity).filter(account=account)),
         "related_rows": RELATED_ROWS,
-        "timeline": pages.timeline(account),
+        "timeline": pages.timeline(account, user=request.user),
         "record": account,
         "record_type": "account",
     }
@@ -231,7 +231,7 @@ def contact_detail(request, pk):
         .select_related("stage", "owner", "account")
         .order_by("is_closed", "close_date", "pk")[:RELATED_ROWS],
         "related_rows": RELATED_ROWS,
-        "timeline": pages.timeline(contact),
+        "timeline": pages.timeline(contact, user=request.user),
         "record": contact,
         "record_type": "contact",
     }

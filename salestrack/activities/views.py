@@ -50,7 +50,7 @@ def activity_log(request):
         error = " ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
     result = error or f"{activity.get_kind_display()} logged."
     if request.htmx:
-        context = {"timeline": pages.timeline(record), "record": record}
+        context = {"timeline": pages.timeline(record, user=request.user), "record": record}
         response = render(request, "web/_timeline.html", context, status=400 if error else 200)
         response["HX-Trigger"] = pages.toast_header(result, "error" if error else "success")
         return response

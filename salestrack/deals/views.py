@@ -112,7 +112,7 @@ def _detail(request, deal, *, stage_form=None, snooze_form=None, status=200):
         "snoozed": deal.snoozed_until is not None and deal.snoozed_until >= today,
         "stage_form": stage_form or MoveStageForm(opportunity=deal),
         "snooze_form": snooze_form or SnoozeForm(),
-        "timeline": pages.timeline(deal),
+        "timeline": pages.timeline(deal, user=request.user),
         "record": deal,
         "record_type": "opportunity",
     }

@@ -83,7 +83,7 @@ def lead_detail(request, pk):
     context = {
         "lead": lead,
         "section": "leads",
-        "timeline": pages.timeline(lead),
+        "timeline": pages.timeline(lead, user=request.user),
         "record": lead,
         "record_type": "lead",
     }

@@ -69,9 +69,13 @@ class Event:
     item: object
 
 
-def timeline(instance: Model, *, limit: int = 50) -> list[Event]:
-    """The record's activities and its audit log, newest first."""
-    activities = Activity.objects.filter(**{instance._meta.model_name: instance})
+def timeline(instance: Model, *, user, limit: int = 50) -> list[Event]:
+    """The record's activities the user may see, and its audit log, newest first.
+
+    An account's timeline also holds the calls on its deals; a rep who sees the account through
+    a deal of their own must not read another rep's deal there.
+    """
+    activities = visibility.visible(user, Activity).filter(**{instance._meta.model_name: instance})
     activities = activities.select_related("owner").order_by("-occurred_at")[:limit]
     changes = AuditEntry.objects.filter(
         model=instance._meta.label_lower, object_id=instance.pk
