@@ -73,7 +73,9 @@ def build(people: dict[str, User]) -> list[Case]:
     api_deep = _api_cursor(Lead.objects.all(), "id", True, DEEP)
     name_deep = _api_cursor(Lead.objects.all(), "last_name", False, DEEP)
     busiest = (
-        Opportunity.objects.filter(pk__in=Activity.objects.values("opportunity_id")[:5000])
+        Opportunity.objects.filter(
+            pk__in=Activity.objects.exclude(opportunity=None).values("opportunity_id")[:5000]
+        )
         .annotate(n=Count("activities"))
         .order_by("-n")
         .first()

@@ -49,10 +49,12 @@ def owner_filter(user: User, field: str = "owner") -> Q | None:
     # Cached on the user object: one request asks this several times.
     if not hasattr(user, "_visible_team_ids"):
         user._visible_team_ids = subtree_team_ids(user)
-    q = Q(**{f"{field}_id": user.pk})
-    if user._visible_team_ids:
-        q |= Q(**{f"{field}__team_id__in": sorted(user._visible_team_ids)})
-    return q
+    if not user._visible_team_ids:
+        return Q(**{f"{field}_id": user.pk})
+    # One IN over a small subquery of user ids, not a join on the owner's team: the database
+    # then walks the owner index of a table of millions instead of joining every row.
+    people = User.objects.filter(Q(pk=user.pk) | Q(team_id__in=sorted(user._visible_team_ids)))
+    return Q(**{f"{field}_id__in": people.values("id")})
 
 
 def _owned(user: User, model: type[Model]) -> QuerySet:
