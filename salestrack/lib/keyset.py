@@ -55,7 +55,10 @@ def paginate(
             # A forged cursor whose value does not fit the field: the first page, not a 500.
             return paginate(queryset, order=order, size=size)
     sign = "-" if forward_desc else ""
-    rows = list(queryset.order_by(f"{sign}{field}", f"{sign}pk")[: size + 1])
+    ordered = queryset.order_by(f"{sign}{field}", f"{sign}pk")
+    # Pick the page's ids from an index alone, then read only those rows: sorting the full
+    # rows of every match (a manager's 50,000 leads) costs a hundred times more.
+    rows = list(ordered.filter(pk__in=ordered.values("pk")[: size + 1]))
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
