@@ -90,7 +90,7 @@ class Column:
 
 
 def _deals(request, filters: BoardFilters) -> tuple[QuerySet, str]:
-    """The visible deals the filters select (open, or closed within the window), and the view."""
+    """The visible deals the filters select, and the view; see _window for closed deals."""
     deals, view = pages.scope(request, visible(request.user, Opportunity))
     if not filters.is_valid():
         return deals.none(), view  # the page says which filter is wrong
@@ -98,20 +98,28 @@ def _deals(request, filters: BoardFilters) -> tuple[QuerySet, str]:
         deals = deals.filter(owner=filters.cleaned_data["owner"])
     if filters.cleaned_data["team"]:
         deals = deals.filter(owner__team=filters.cleaned_data["team"])
-    days = filters.closed_days()
-    if days is not None:
-        since = timezone.localdate() - datetime.timedelta(days=days)
-        deals = deals.filter(Q(is_closed=False) | Q(closed_date__gte=since))
     return deals, view
 
 
-def _columns(deals, stages: list[Stage]) -> list[Column]:
+def _window(deals, stages: list[Stage], filters: BoardFilters):
+    """Open deals, and closed ones only within the window: per stage, so that each condition
+    is a plain range on the (stage, ...) indexes rather than an OR over the whole table."""
+    days = filters.closed_days() if filters.is_valid() else None
+    if days is None:
+        return deals.filter(stage__in=[s.pk for s in stages])
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    open_ids = [s.pk for s in stages if not s.is_closed]
+    closed_ids = [s.pk for s in stages if s.is_closed]
+    return deals.filter(Q(stage__in=open_ids) | Q(stage__in=closed_ids, closed_date__gte=since))
+
+
+def _columns(deals, stages: list[Stage], filters: BoardFilters) -> list[Column]:
     """A column per stage with its count, amount and weighted amount, in one query."""
     weighted = Sum(
         F("amount") * F("probability"), output_field=DecimalField(max_digits=24, decimal_places=2)
     )
     rows = (
-        deals.filter(stage__in=[s.pk for s in stages])
+        _window(deals, stages, filters)
         .order_by()
         .values("stage")
         .annotate(count=Count("pk"), total=Sum("amount"), weighted=weighted)
@@ -131,8 +139,8 @@ def _columns(deals, stages: list[Stage]) -> list[Column]:
     return columns
 
 
-def _cards(deals, stage: Stage, after: str = "") -> keyset.Page:
-    cards = deals.filter(stage=stage).select_related("account", "owner")
+def _cards(deals, stage: Stage, filters: BoardFilters, after: str = "") -> keyset.Page:
+    cards = _window(deals, [stage], filters).select_related("account", "owner")
     return keyset.paginate(cards, order="close_date", size=CARDS, after=after)
 
 
@@ -177,9 +185,9 @@ def board(request):
     pipeline = filters.pipeline_chosen()
     stages = list(pipeline.stages.all()) if pipeline else []
     deals, view = _deals(request, filters)
-    columns = _columns(deals, stages)
+    columns = _columns(deals, stages, filters)
     for column in columns:
-        column.page = _cards(deals, column.stage)
+        column.page = _cards(deals, column.stage, filters)
         column.options = _stage_options(stages, column.stage)
     _mark_rotting([card for column in columns for card in column.page.rows])
     context = _card_context(request, filters) | {
@@ -202,7 +210,7 @@ def board_column(request, stage_id):
     stage = get_visible_or_404(request.user, Stage, stage_id)
     filters = BoardFilters(request.GET, user=request.user)
     deals, _ = _deals(request, filters)
-    page = _cards(deals, stage, after=request.GET.get("after", ""))
+    page = _cards(deals, stage, filters, after=request.GET.get("after", ""))
     _mark_rotting(page.rows)
     stages = list(Stage.objects.filter(pipeline_id=stage.pipeline_id))
     context = _card_context(request, filters) | {
@@ -270,7 +278,7 @@ def _moved(request, deal: Opportunity, *, from_stage: Stage):
     stages = list(Stage.objects.filter(pipeline_id=deal.pipeline_id))
     # The headers count with the board's filters (sent along in the URL) so they stay true.
     changed = [s for s in stages if s.pk in (from_stage.pk, deal.stage_id)]
-    columns = _columns(_deals(request, filters)[0], changed) if filters.is_valid() else []
+    columns = _columns(_deals(request, filters)[0], changed, filters) if filters.is_valid() else []
     deal = Opportunity.objects.select_related("account", "owner", "stage").get(pk=deal.pk)
     _mark_rotting([deal])
     context = _card_context(request, filters) | {

@@ -106,6 +106,7 @@ class Opportunity(OwnedRecord):
             models.Index(fields=["amount", "id"], name="opp_amount_idx"),
             # The board: each stage's column, a page of cards by close date.
             models.Index(fields=["stage", "close_date", "id"], name="opp_board_idx"),
+            models.Index(fields=["stage", "closed_date"], name="opp_stage_closed_idx"),
         ]
 
     def __str__(self) -> str:

@@ -95,8 +95,11 @@ def home(request):
     )
     # What happened (open tasks are above), whoever logged it: visible, being on a lead or a
     # deal the user sees.
-    on_my_records = (Q(lead__isnull=False) & owned_by(user, scope, "lead__owner")) | (
-        Q(opportunity__isnull=False) & owned_by(user, scope, "opportunity__owner")
+    # Subqueries of ids, not joins: the newest activities are then read in order from the
+    # occurred_at index until enough match, instead of joining two million rows first.
+    mine = owned_by(user, scope)
+    on_my_records = Q(lead__in=Lead.objects.filter(mine).values("id")) | Q(
+        opportunity__in=Opportunity.objects.filter(mine).values("id")
     )
     recent = list(
         Activity.objects.filter(on_my_records, done=True)
