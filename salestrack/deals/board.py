@@ -141,7 +141,10 @@ def _columns(deals, stages: list[Stage], filters: BoardFilters) -> list[Column]:
 
 def _cards(deals, stage: Stage, filters: BoardFilters, after: str = "") -> keyset.Page:
     cards = _window(deals, [stage], filters).select_related("account", "owner")
-    return keyset.paginate(cards, order="close_date", size=CARDS, after=after)
+    # Open deals by when they should close; closed ones most recent first, which is also the
+    # order of the (stage, closed_date) index their window is read from.
+    order = "-closed_date" if stage.is_closed else "close_date"
+    return keyset.paginate(cards, order=order, size=CARDS, after=after)
 
 
 def _mark_rotting(cards: list[Opportunity]) -> None:
