@@ -13,6 +13,7 @@ answers 404, so ids cannot be probed.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from salestrack.accounts.models import Account, Contact
@@ -89,15 +90,24 @@ def visible(user, model: type[Model]) -> QuerySet:
         # visible() are spelled out as separate id subqueries: an OR inside one subquery
         # would make the database scan those whole tables first.
         deals = Opportunity.objects.filter(q)
-        loose = Q(opportunity=None)
-        return Activity.objects.filter(
+        # The record columns are read through expressions so that no branch of the OR can use
+        # an index: the database then walks the activities in the order asked for and stops
+        # at the page's end, instead of gathering the 100,000 activities of a manager's team
+        # from seven indexes and sorting them. (`opportunity_id IS NULL` as a plain test also
+        # sent SQLite down the opportunity index, over a million rows.)
+        on = {
+            name: Coalesce(f"{name}_id", 0)
+            for name in ("lead", "opportunity", "account", "contact")
+        }
+        loose = Q(on_opportunity=0)
+        return Activity.objects.alias(**{f"on_{k}": v for k, v in on.items()}).filter(
             q
-            | Q(lead__in=Lead.objects.filter(q).values("id"))
-            | Q(opportunity__in=deals.values("id"))
-            | loose & Q(account__in=Account.objects.filter(q).values("id"))
-            | loose & Q(account__in=deals.values("account_id"))
-            | loose & Q(contact__in=Contact.objects.filter(q).values("id"))
-            | loose & Q(contact__in=deals.exclude(contact=None).values("contact_id"))
+            | Q(on_lead__in=Lead.objects.filter(q).values("id"))
+            | Q(on_opportunity__in=deals.values("id"))
+            | loose & Q(on_account__in=Account.objects.filter(q).values("id"))
+            | loose & Q(on_account__in=deals.values("account_id"))
+            | loose & Q(on_contact__in=Contact.objects.filter(q).values("id"))
+            | loose & Q(on_contact__in=deals.exclude(contact=None).values("contact_id"))
         )
     raise LookupError(f"no visibility rule for {model.__name__}")
 
