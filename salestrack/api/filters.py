@@ -12,6 +12,7 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
 from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
+from salestrack.search import index
 from salestrack.teams.models import User
 
 
@@ -37,6 +38,8 @@ class RecordFilter(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", method="since")
     q = django_filters.CharFilter(method="search")
 
+    # Fields `q` matches with icontains, for records without a search index (activities);
+    # leads, contacts, accounts and opportunities are searched by salestrack.search.index.
     search_fields: list[str] = []
 
     def since(self, queryset, name, value):
@@ -48,6 +51,8 @@ class RecordFilter(django_filters.FilterSet):
         return queryset.filter(**{f"{name}__gte": value})
 
     def search(self, queryset, name, value):
+        if queryset.model in index.FIELDS:
+            return index.matching(queryset, value)
         query = Q()
         for field in self.search_fields:
             query |= Q(**{f"{field}__icontains": value.strip()})
@@ -57,7 +62,6 @@ class RecordFilter(django_filters.FilterSet):
 class LeadFilter(RecordFilter):
     status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices)
     source = django_filters.CharFilter()
-    search_fields = ["first_name", "last_name", "email", "company", "phone"]
 
     class Meta:
         model = Lead
@@ -66,7 +70,6 @@ class LeadFilter(RecordFilter):
 
 class AccountFilter(RecordFilter):
     type = django_filters.ChoiceFilter(choices=Account.Type.choices)
-    search_fields = ["name", "website", "phone"]
 
     class Meta:
         model = Account
@@ -75,7 +78,6 @@ class AccountFilter(RecordFilter):
 
 class ContactFilter(RecordFilter):
     account_id = IdFilter(field_name="account_id")
-    search_fields = ["first_name", "last_name", "email", "phone"]
 
     class Meta:
         model = Contact
@@ -88,7 +90,6 @@ class OpportunityFilter(RecordFilter):
     is_closed = YesNoFilter()
     close_date_from = django_filters.DateFilter(field_name="close_date", lookup_expr="gte")
     close_date_to = django_filters.DateFilter(field_name="close_date", lookup_expr="lte")
-    search_fields = ["name", "account__name"]
 
     class Meta:
         model = Opportunity

@@ -1,0 +1,144 @@
+"""Narrow leads, contacts, accounts and opportunities by a text query, through the search indexes.
+
+A query is words, and a record matches when every word matches one of its searched fields,
+case-insensitively, so "ada initech" finds Ada Lovelace of Initech:
+- a word of 3 characters or more matches anywhere in a field (trigram indexes, see schema.py);
+- a 2-character word matches the start of a field ("jo": John, Jones, jo@example.com);
+- a 1-character word is checked on the rows the other words found; alone it finds nothing.
+
+`matching()` filters a list (its `q`); `newest()` is the global search's few newest matches.
+"""
+
+import re
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections
+from django.db.models import BooleanField, Exists, F, Func, Model, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from salestrack.accounts.models import Account, Contact
+from salestrack.deals.models import Opportunity
+from salestrack.leads.models import Lead
+from salestrack.search import schema
+
+MAX_WORDS = 5  # more only make the query slower
+MAX_WORD_LENGTH = 254  # no searched field is longer (email), so a longer word matches nothing
+FIELDS = {
+    Lead: ["first_name", "last_name", "email", "company", "phone"],
+    Contact: ["first_name", "last_name", "email", "phone"],
+    Account: ["name", "website", "phone"],
+    Opportunity: ["name", "account__name"],
+}
+FTS_TABLES = {
+    Lead: schema.EXTERNAL["lead"][0],
+    Contact: schema.EXTERNAL["contact"][0],
+    Account: schema.EXTERNAL["account"][0],
+    Opportunity: schema.OPPORTUNITY_FTS,
+}
+# A list filtered by words that more than FTS_CAP records of a kind match (a very common one,
+# like "inc") shows the newest FTS_CAP of them: sorting every match by another column is what
+# makes such a query slow. The global search (`newest`) has no such cap.
+FTS_CAP = 10_000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # NUL, which PostgreSQL refuses, and the marker
+
+
+def words(q: str) -> list[str]:
+    """The distinct words of a query, at most MAX_WORDS of them."""
+    found: list[str] = []
+    for word in _CONTROL.sub(" ", q).split():
+        if word.casefold() not in (w.casefold() for w in found):
+            found.append(word)
+    return found[:MAX_WORDS]
+
+
+def matching(queryset: QuerySet, q: str) -> QuerySet:
+    """The rows of `queryset` that match every word of `q`."""
+    return _narrow(queryset, q, newest_first=False)
+
+
+def newest(queryset: QuerySet, q: str, limit: int) -> list[Model]:
+    """Up to `limit` rows of `queryset` matching `q`, newest first.
+
+    On SQLite the index is read newest first, and reading stops once `limit` rows of
+    `queryset` are found, however many records a common word matches.
+    """
+    rows = _narrow(queryset, q, newest_first=True)
+    if not rows.query.order_by:
+        rows = rows.order_by("-pk")
+    return list(rows[:limit])
+
+
+def _narrow(queryset: QuerySet, q: str, *, newest_first: bool) -> QuerySet:
+    found = words(q)
+    indexed = [w for w in found if len(w) >= 2]
+    if not indexed or any(len(w) > MAX_WORD_LENGTH for w in found):
+        return queryset.none()
+    if connections[queryset.db].vendor == "sqlite":
+        queryset = _fts(queryset, indexed, newest_first=newest_first)
+    else:
+        for word in indexed:
+            queryset = queryset.filter(_trigram(queryset.model, word))
+    for word in found:
+        if len(word) == 1:
+            queryset = queryset.filter(_contains(queryset.model, word))
+    return queryset
+
+
+def _fts(queryset: QuerySet, indexed: list[str], *, newest_first: bool) -> QuerySet:
+    """SQLite: the rows whose index entry matches every word."""
+    table = FTS_TABLES[queryset.model]
+    match = _fts_query(indexed)
+    if newest_first:
+        # Joined rather than IN (...): SQLite then walks the index newest first and stops at
+        # the LIMIT, instead of collecting every match first.
+        own = queryset.model._meta.db_table
+        return queryset.extra(
+            tables=[table],
+            where=[f"{table}.rowid = {own}.id", f"{table} MATCH %s"],
+            params=[match],
+        ).order_by(RawSQL(f"{table}.rowid", []).desc())
+    hits = f"SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT %s"
+    return queryset.filter(pk__in=RawSQL(hits, [match, FTS_CAP]))
+
+
+def _fts_query(indexed: list[str]) -> str:
+    # Each word is an FTS5 string, in which quotes, stars, parentheses, column names and
+    # operators (AND, OR, NOT, NEAR) are plain text; a 2-character one is a field's start.
+    return " AND ".join(
+        '"{}"'.format((word if len(word) > 2 else schema.MARKER + word).replace('"', '""'))
+        for word in indexed
+    )
+
+
+def _trigram(model: type[Model], word: str) -> Q:
+    """PostgreSQL: a word in (or, 2 characters, at the start of) any field, by its index."""
+    lookup = "icontains" if len(word) > 2 else "istartswith"
+    query = Q()
+    for field in FIELDS[model]:
+        if field == "account__name":
+            # Next to an OR, `account_id IN (subquery)` makes PostgreSQL read every
+            # opportunity. `= ANY(ARRAY(subquery))` can be an index scan in a BitmapOr with the
+            # name's index; the EXISTS before it keeps each row's check cheap when the planner
+            # walks the rows in order instead (the array is searched linearly).
+            accounts = Account.objects.filter(**{f"name__{lookup}": word})
+            query |= Exists(accounts.filter(pk=OuterRef("account_id"))) & _AnyOf(
+                F("account_id"), ArraySubquery(accounts.values("pk"))
+            )
+        else:
+            query |= Q(**{f"{field}__{lookup}": word})
+    return query
+
+
+def _contains(model: type[Model], word: str) -> Q:
+    query = Q()
+    for field in FIELDS[model]:
+        query |= Q(**{f"{field}__icontains": word})
+    return query
+
+
+class _AnyOf(Func):
+    """`column = ANY(array)`."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()

@@ -1,0 +1,346 @@
+"""The search index follows every write, keeps to visibility and takes odd input as plain text.
+
+Runs on both databases: on SQLite it exercises the FTS5 tables and their triggers, on PostgreSQL
+the pg_trgm indexes. Writes go through the services and, to stand for the data generator and
+imports, through raw SQL that no Django code sees.
+"""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from salestrack.accounts.models import Account, Contact
+from salestrack.accounts.services import (
+    account_create,
+    account_delete,
+    account_update,
+    contact_create,
+    contact_delete,
+    contact_update,
+)
+from salestrack.deals.models import Opportunity
+from salestrack.deals.services import opportunity_create, opportunity_delete, opportunity_update
+from salestrack.leads.models import Lead
+from salestrack.leads.services import lead_create, lead_delete, lead_update
+from salestrack.search import index, schema
+from salestrack.teams.visibility import visible
+from salestrack.web.search import search
+from tests.test_pages_home import signed_in
+
+SOON = datetime.date.today() + datetime.timedelta(days=30)
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 index")
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm indexes")
+
+
+def found(model, q: str, user=None) -> set[int]:
+    """What both ways of searching find: a list's `q` and the global search's newest first."""
+    rows = model.objects.all() if user is None else visible(user, model)
+    listed = {row.pk for row in index.matching(rows, q)}
+    newest = {row.pk for row in index.newest(rows, q, limit=100)}
+    assert listed == newest, f"the list and the global search disagree on {q!r}"
+    return listed
+
+
+def raw(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def raw_copy(instance, **values) -> int:
+    """Insert a copy of `instance` with INSERT ... SELECT, as a bulk loader would; its new id."""
+    model = type(instance)
+    table = model._meta.db_table
+    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+    chosen = ", ".join("%s" if column in values else column for column in columns)
+    params = [values[column] for column in columns if column in values]
+    raw(
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} FROM {table} WHERE id = %s",
+        [*params, instance.pk],
+    )
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+
+@pytest.fixture
+def account(org):
+    return account_create(by=org.rep, name="Initech", website="initech.example", phone="555-7788")
+
+
+def make(kind: str, org, account) -> tuple[object, str]:
+    """A record of `kind` whose name field holds "Hopperton"; that field's name."""
+    rep = org.rep
+    if kind == "lead":
+        return lead_create(by=rep, first_name="Grace", last_name="Hopperton"), "last_name"
+    if kind == "contact":
+        contact = contact_create(by=rep, first_name="Peter", last_name="Hopperton", account=account)
+        return contact, "last_name"
+    if kind == "account":
+        return account_create(by=rep, name="Hopperton Labs"), "name"
+    deal = opportunity_create(by=rep, account=account, name="Hopperton deal", close_date=SOON)
+    return deal, "name"
+
+
+UPDATE = {
+    "lead": lambda record, by, **kw: lead_update(lead=record, by=by, **kw),
+    "contact": lambda record, by, **kw: contact_update(contact=record, by=by, **kw),
+    "account": lambda record, by, **kw: account_update(account=record, by=by, **kw),
+    "opportunity": lambda record, by, **kw: opportunity_update(opportunity=record, by=by, **kw),
+}
+DELETE = {
+    "lead": lambda record, by: lead_delete(lead=record, by=by),
+    "contact": lambda record, by: contact_delete(contact=record, by=by),
+    "account": lambda record, by: account_delete(account=record, by=by),
+    "opportunity": lambda record, by: opportunity_delete(opportunity=record, by=by),
+}
+KINDS = ["lead", "contact", "account", "opportunity"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_index_follows_create_rename_and_delete(org, account, kind):
+    record, field = make(kind, org, account)
+    model = type(record)
+    assert found(model, "hopper") == {record.pk}
+    assert found(model, "PERTON") == {record.pk}  # anywhere in the field, any case
+    assert found(model, "ho") == {record.pk}  # two characters: the start of a field
+    UPDATE[kind](record, org.rep, **{field: "Kleinrock"})
+    assert found(model, "hopper") == set() and found(model, "ho") == set()
+    assert found(model, "einroc") == {record.pk} and found(model, "kl") == {record.pk}
+    DELETE[kind](model.objects.get(pk=record.pk), org.rep)
+    assert found(model, "einroc") == set() and found(model, "kl") == set()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_rows_written_with_raw_sql_are_indexed(org, account, kind):
+    record, field = make(kind, org, account)
+    model = type(record)
+    table = model._meta.db_table
+    copy = raw_copy(record, **{field: "Zuckerman"})
+    assert found(model, "ckerma") == {copy} and found(model, "zu") == {copy}
+    raw(f"UPDATE {table} SET {field} = %s WHERE id = %s", ["Yamamoto", copy])
+    assert found(model, "ckerma") == set() and found(model, "zu") == set()
+    assert found(model, "amamot") == {copy}
+    raw(f"DELETE FROM {table} WHERE id = %s", [copy])
+    assert found(model, "amamot") == set() and found(model, "ya") == set()
+    assert found(model, "hopper") == {record.pk}
+
+
+def test_an_opportunity_is_found_by_its_accounts_name_which_follows_renames(org, account):
+    deal = opportunity_create(by=org.rep, account=account, name="TPS reports", close_date=SOON)
+    assert found(Opportunity, "initech") == {deal.pk} and found(Opportunity, "in") == {deal.pk}
+    assert found(Opportunity, "tps initech") == {deal.pk}  # one word in each field
+    account_update(account=account, by=org.rep, name="Initrode")
+    assert found(Opportunity, "initech") == set()
+    assert found(Opportunity, "initrode") == {deal.pk}
+    # Renamed behind Django's back, as an import would.
+    raw("UPDATE accounts_account SET name = %s WHERE id = %s", ["Chotchkie's", account.pk])
+    assert found(Opportunity, "initrode") == set() and found(Opportunity, "in") == set()
+    assert found(Opportunity, "chotchkie's") == {deal.pk} and found(Opportunity, "ch") == {deal.pk}
+
+
+def test_an_opportunity_moved_to_another_account_is_found_by_the_new_ones_name(org, account):
+    deal = opportunity_create(by=org.rep, account=account, name="TPS reports", close_date=SOON)
+    other = account_create(by=org.rep, name="Hooli")
+    opportunity_update(opportunity=deal, by=org.rep, account=other)
+    assert found(Opportunity, "initech") == set() and found(Opportunity, "hooli") == {deal.pk}
+    raw_deal = raw_copy(deal, name="Pied Piper")
+    assert found(Opportunity, "hooli") == {deal.pk, raw_deal}
+    raw("UPDATE deals_opportunity SET account_id = %s WHERE id = %s", [account.pk, raw_deal])
+    assert found(Opportunity, "hooli") == {deal.pk} and found(Opportunity, "initech") == {raw_deal}
+
+
+def test_every_word_must_match_a_field_and_short_words_are_sensible(org, account):
+    ada = lead_create(by=org.rep, first_name="Ada", last_name="Lovelace", company="Analytical")
+    wu = lead_create(by=org.rep, first_name="Ming", last_name="Wu", company="HP")
+    assert found(Lead, "ada lovelace") == {ada.pk} and found(Lead, "lovelace ADA") == {ada.pk}
+    assert found(Lead, "ada wu") == set()
+    assert found(Lead, "ada lo") == {ada.pk}  # a 2-character word: the start of a field
+    assert found(Lead, "ov") == set()  # not the middle: that would match nearly everything
+    assert found(Lead, "wu") == {wu.pk} and found(Lead, "hp") == {wu.pk}  # whole short fields
+    assert found(Lead, "ada v") == {ada.pk} and found(Lead, "ada z") == set()  # 1 character
+    assert found(Lead, "a") == set() and found(Lead, "a d") == set()  # alone: nothing
+    assert found(Lead, "  ") == set()
+
+
+ODD = [
+    '"',
+    '""',
+    "'",
+    "*",
+    "a*",
+    '"ada"',
+    "ada*",
+    "NEAR(ada lovelace)",
+    "NEAR",
+    "ada OR wu",
+    "ada AND",
+    "NOT ada",
+    "(ada)",
+    "first_name:ada",
+    "{first_name last_name}: ada",
+    "^ada",
+    "-ada",
+    "+ada",
+    "ada\x00",
+    "\x00",
+    "\x01ad",
+    "%",
+    "%%",
+    "__",
+    "\\",
+    "x" * 5000,
+    "ada " * 50,
+    "Ω≈ç√ 𝕏 ü",
+]
+
+
+@pytest.mark.parametrize("q", ODD)
+def test_odd_input_is_plain_text(org, account, q):
+    lead_create(by=org.rep, first_name="Ada", last_name="Lovelace", company="Analytical")
+    for model in (Lead, Contact, Account, Opportunity):
+        found(model, q)
+    for model in (Lead, Contact, Account, Opportunity):
+        found(model, q, user=org.rep)
+
+
+def test_odd_input_finds_what_it_says_literally(org, account):
+    odd = lead_create(
+        by=org.rep,
+        first_name='"Bob"',
+        last_name="O'Brien (Jr.)",
+        company="A*B NEAR OR",
+        phone="x%y_z",
+    )
+    lead_create(by=org.rep, first_name="Bob", last_name="OBrien", company="AB near", phone="xy_")
+    for q in ['"bob"', "o'brien", "(jr.)", "a*b", "a*b near", "x%y", "y_z", '"b', "a*", "o'"]:
+        assert found(Lead, q) == {odd.pk}, q
+    assert found(Lead, "a*b NOPE") == set()  # every word must match: NOPE is not an operator
+
+
+@pytest.mark.parametrize("q", ['"', "NEAR(a b", "a*", "x" * 5000, "ad OR (", "\x01ad", "%_"])
+def test_odd_input_never_breaks_a_page_or_the_api(org, account, as_user, q):
+    client, api = signed_in(org.rep), as_user(org.rep)
+    for url in ["/search/", "/leads/", "/contacts/", "/accounts/", "/opportunities/"]:
+        assert client.get(url, {"q": q}).status_code == 200, url
+    for endpoint in ["leads", "contacts", "accounts", "opportunities"]:
+        assert api.get(f"/api/v1/{endpoint}", {"q": q}).status_code == 200, endpoint
+
+
+def test_search_and_lists_keep_to_visibility(org, account):
+    mine = lead_create(by=org.rep, last_name="Hopperton")
+    theirs = lead_create(by=org.other_rep, last_name="Hopperton")
+    their_account = account_create(by=org.other_rep, name="Hopperton Labs")
+    their_deal = opportunity_create(
+        by=org.other_rep, account=their_account, name="Hopperton deal", close_date=SOON
+    )
+    for q in ["hopper", "ho", "hopperton h"]:
+        assert found(Lead, q, user=org.rep) == {mine.pk}
+        assert found(Lead, q, user=org.admin) == {mine.pk, theirs.pk}
+        assert found(Account, q, user=org.rep) == set()
+        assert found(Opportunity, q, user=org.rep) == set()
+        assert found(Opportunity, q, user=org.other_rep) == {their_deal.pk}
+        assert found(Lead, q, user=org.manager) == {mine.pk}
+        results = search(org.rep, q)
+        assert [r.pk for r in results["leads"]] == [mine.pk]
+        assert results["accounts"] == [] and results["opportunities"] == []
+    listed = signed_in(org.rep).get("/leads/", {"q": "hopper"}).context["rows"]
+    assert [r.pk for r in listed] == [mine.pk]
+
+
+def test_the_global_search_shows_the_newest_matches_first(org):
+    leads = [lead_create(by=org.rep, last_name=f"Smith{n}") for n in range(15)]
+    newest = [r.pk for r in index.newest(Lead.objects.all(), "smith", limit=5)]
+    assert newest == [lead.pk for lead in reversed(leads)][:5]
+    assert [r.pk for r in search(org.rep, "smith", limit=3)["leads"]] == newest[:3]
+    assert [r.pk for r in index.newest(Lead.objects.all(), "sm", limit=5)] == newest
+
+
+@sqlite_only
+def test_a_list_filtered_by_a_very_common_word_covers_its_newest_matches(org, monkeypatch):
+    monkeypatch.setattr(index, "FTS_CAP", 3)
+    leads = [lead_create(by=org.rep, last_name=f"Smith{n}") for n in range(5)]
+    assert {r.pk for r in index.matching(Lead.objects.all(), "smith")} == {
+        lead.pk for lead in leads[-3:]
+    }
+    # The global search has no cap: it stops at its limit instead.
+    assert len(index.newest(Lead.objects.all(), "smith", limit=10)) == 5
+
+
+@sqlite_only
+def test_every_query_reads_the_index_not_the_table(org, account):
+    for model in (Lead, Contact, Account, Opportunity):
+        for rows in [
+            index.matching(model.objects.all(), "hopper"),
+            index.matching(model.objects.all(), "ho"),
+            index._narrow(model.objects.all(), "hopper ho", newest_first=True)[:10],
+        ]:
+            sql, params = rows.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+                plan = [row[-1] for row in cursor.fetchall()]
+            assert any("VIRTUAL TABLE" in step for step in plan), plan
+            assert not any(step.startswith(f"SCAN {model._meta.db_table}") for step in plan), plan
+
+
+@postgres_only
+def test_postgres_answers_with_the_trigram_indexes(org, account):
+    with connection.cursor() as cursor:
+        # A handful of rows: a full scan would be cheaper, so forbid it to see what else works.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        for model in (Lead, Contact, Account, Opportunity):
+            for q in ["hopper", "ho"]:
+                sql, params = index.matching(model.objects.all(), q).query.sql_with_params()
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                assert "_trgm" in plan, plan
+                if model is Opportunity:  # the account's name, as an index condition too
+                    assert "Index Cond: (account_id = ANY" in plan, plan
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_a_table_rebuilt_by_another_migration_gets_its_triggers_back(org, default_pipeline):
+    """Django alters a SQLite table by rebuilding it, which drops the table's triggers."""
+    account = account_create(by=org.rep, name="Initech")
+    deal = opportunity_create(by=org.rep, account=account, name="TPS reports", close_date=SOON)
+    lead = lead_create(by=org.rep, last_name="Hopperton")
+    for model, name in [(Lead, "last_name"), (Account, "name"), (Opportunity, "name")]:
+        old = model._meta.get_field(name)
+        new = old.clone()
+        new.max_length = old.max_length + 1
+        new.set_attributes_from_name(name)
+        new.model = model
+        with connection.schema_editor() as editor:  # must not fail on our other triggers
+            editor.alter_field(model, old, new)
+            editor.alter_field(model, new, old)
+    # Written while the triggers were gone:
+    raw("UPDATE leads_lead SET last_name = 'Kleinrock' WHERE id = %s", [lead.pk])
+    raw("UPDATE accounts_account SET name = 'Initrode' WHERE id = %s", [account.pk])
+    call_command("migrate", "search", verbosity=0)  # post_migrate repairs
+    assert schema.repair(connection) == []
+    assert found(Lead, "kleinrock") == {lead.pk} and found(Lead, "hopper") == set()
+    assert found(Account, "initrode") == {account.pk}
+    assert found(Opportunity, "initrode tps") == {deal.pk}
+    assert found(Opportunity, "initech") == set()
+    # And the triggers work again.
+    account_update(account=account, by=org.rep, name="Hooli")
+    assert found(Opportunity, "hooli") == {deal.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_reverses_and_rebuilds_from_existing_rows(org, default_pipeline):
+    account = account_create(by=org.rep, name="Initech")
+    deal = opportunity_create(by=org.rep, account=account, name="TPS reports", close_date=SOON)
+    lead = lead_create(by=org.rep, last_name="Hopperton")
+    call_command("migrate", "search", "zero", verbosity=0)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name GLOB 'search_*'")
+        else:
+            cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'search_%%'")
+        assert cursor.fetchone()[0] == 0
+    lead_create(by=org.rep, last_name="Hopperton")  # writes still work without the index
+    call_command("migrate", "search", verbosity=0)
+    assert len(found(Lead, "hopper")) == 2 and lead.pk in found(Lead, "ho")
+    assert found(Opportunity, "initech tps") == {deal.pk}
