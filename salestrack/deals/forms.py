@@ -41,10 +41,9 @@ class OpportunityForm(RecordForm):
         super().__init__(*args, **kwargs)
         self.fields["forecast_category"].required = False
         self.fields["forecast_category"].help_text = "Blank: the stage's default."
-        # Name each contact's account: the same name may work at several.
+        # Name each contact's account (web.forms.record_label): the same name may work at several.
         contacts = self.fields["contact"]
         contacts.queryset = contacts.queryset.select_related("account")
-        contacts.label_from_instance = lambda c: f"{c} · {c.account}" if c.account else str(c)
         stages = Stage.objects.select_related("pipeline")
         if self.instance.pk:
             # A deal moves within its own pipeline.

@@ -1,6 +1,40 @@
 from django import forms
 
+from salestrack.accounts.models import Account, Contact
 from salestrack.teams import visibility
+
+
+def record_label(record) -> str:
+    """How a related record reads in a picker: a contact with the account they work at."""
+    if isinstance(record, Contact) and record.account_id:
+        return f"{record} · {record.account}"
+    return str(record)
+
+
+class RecordPicker(forms.Select):
+    """A choice of account or contact among possibly 100,000: a select holding only the chosen
+    record, and a search box that fills it with matches (web.views.pick).
+
+    A select of every record the user may pick would make each form megabytes long.
+    """
+
+    template_name = "web/widgets/picker.html"
+    kinds = {Account: "accounts", Contact: "contacts"}
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["kind"] = self.kinds[self.choices.queryset.model]
+        return context
+
+    def optgroups(self, name, value, attrs=None):
+        every = self.choices  # the field's ModelChoiceIterator over all it accepts
+        chosen = every.queryset.filter(pk__in=[v for v in value if str(v).isdigit()])
+        self.choices = [("", every.field.empty_label or "")]
+        self.choices += [(every.choice(r)[0], record_label(r)) for r in chosen]
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = every
 
 
 class RecordForm(forms.ModelForm):
@@ -19,7 +53,11 @@ class RecordForm(forms.ModelForm):
                 field.label_from_instance = lambda u: u.get_full_name() or u.username
                 field.initial = field.initial or user.pk
             elif isinstance(field, forms.ModelChoiceField):
-                field.queryset = visibility.visible(user, field.queryset.model)
+                model = field.queryset.model
+                field.queryset = visibility.visible(user, model)
+                if model in RecordPicker.kinds:
+                    field.widget = RecordPicker(attrs=field.widget.attrs)
+                    field.widget.choices = field.choices
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 3  # Django's Textarea already sets rows=10
 

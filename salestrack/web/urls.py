@@ -7,6 +7,7 @@ from salestrack.web import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("pick/<str:kind>/", views.pick, name="pick"),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),

@@ -3,18 +3,21 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Q, Sum, Window
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
 from salestrack.deals.models import Opportunity
 from salestrack.deals.rotting import rotting_q
 from salestrack.leads.models import Lead
+from salestrack.search import index
 from salestrack.teams.models import User
 from salestrack.teams.visibility import owner_filter, visible
 from salestrack.web import search as site_search
+from salestrack.web.forms import record_label
 
 SECTION_SIZE = 10
 RECENT_SIZE = 15
@@ -155,6 +158,34 @@ def search(request):
     context = {"q": q, "search_query": q, "too_short": too_short, "groups": groups}
     template = "web/_search_results.html" if request.htmx else "web/search.html"
     return render(request, template, context)
+
+
+PICK_SIZE = 20
+PICKABLE = {"accounts": (Account, []), "contacts": (Contact, ["account"])}
+
+
+@login_required
+@require_GET
+def pick(request, kind):
+    """The options of a record picker (web.forms.RecordPicker) for the words typed in it.
+
+    Matches come first and the first is chosen, since typing says the user is choosing; the
+    record chosen before stays at the end, and stays chosen when nothing matches.
+    """
+    if kind not in PICKABLE:
+        raise Http404("Nothing to pick there")
+    model, related = PICKABLE[kind]
+    rows = visible(request.user, model).select_related(*related)
+    q = site_search.normalise(request.GET.get("q", ""))
+    current_id = request.GET.get(request.GET.get("field", ""), "")
+    current = rows.filter(pk=current_id).first() if current_id.isdigit() else None
+    found = index.newest(rows, q, PICK_SIZE) if len(q) >= site_search.MIN_LENGTH else []
+    found = [r for r in found if current is None or r.pk != current.pk]
+    options = [(r.pk, record_label(r), i == 0) for i, r in enumerate(found)]
+    if current is not None:
+        options.append((current.pk, record_label(current), not found))
+    context = {"options": options, "kind": kind, "q": q, "no_match": bool(q) and not found}
+    return render(request, "web/_pick_options.html", context)
 
 
 @require_GET

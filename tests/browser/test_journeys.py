@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from salestrack.accounts.models import Account
+from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import account_create
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_update
@@ -92,3 +92,20 @@ def test_a_stale_edit_shows_the_conflict(org, page, shot):
     shot("conflict")
     lead.refresh_from_db()
     assert lead.company == "Theirs Inc"
+
+
+def test_a_contact_is_filed_at_an_account_found_by_typing(org, page, shot):
+    for n in range(3):
+        account_create(by=org.rep, name=f"Globex {n}")
+    initech = account_create(by=org.rep, name="Initech")
+    sign_in(page, "rob", PASSWORD)
+    page.goto("/contacts/new/")
+    page.get_by_label("Last name").fill("Gibbons")
+    page.get_by_label("Find accounts").fill("initech")
+    expect(page.get_by_label("Account", exact=True)).to_have_value(str(initech.pk))
+    shot("picked")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/contacts/\d+/$"))
+    expect(page.locator("main")).to_contain_text("Initech")
+    contact = Contact.objects.get(last_name="Gibbons")
+    assert contact.account == initech
