@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from salestrack.accounts.services import account_create
+from salestrack.accounts.services import account_create, contact_create
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_update
 from tests.conftest import PASSWORD
@@ -127,6 +127,31 @@ def test_convert_with_the_suggested_account_lands_on_the_opportunity(org, lead):
     again = client.post(f"/leads/{lead.pk}/convert/", {"account": "new", "contact": "new"})
     assert again.status_code == 409
     assert client.get(f"/leads/{lead.pk}/edit/").status_code == 302
+
+
+def test_convert_onto_another_account_and_contact_found_with_the_pickers(org, lead):
+    account = account_create(by=org.rep, name="Umbrella")  # no match by domain or name
+    contact = contact_create(by=org.rep, last_name="Wesker", account=account)
+    client = signed_in(org.rep)
+    dialog = client.get(f"/leads/{lead.pk}/convert/").content.decode()
+    assert "Umbrella" not in dialog and 'hx-get="/pick/accounts/"' in dialog
+    form = {"account": "other", "contact": "other", "other_account": account.pk}
+    missing = client.post(f"/leads/{lead.pk}/convert/", form)
+    assert missing.status_code == 400
+    assert "Find and choose the contact." in missing.content.decode()
+    response = client.post(f"/leads/{lead.pk}/convert/", {**form, "other_contact": contact.pk})
+    lead.refresh_from_db()
+    assert (lead.converted_account, lead.converted_contact) == (account, contact)
+    assert response.status_code == 302 and response.url == f"/accounts/{account.pk}/"
+
+
+def test_convert_refuses_an_account_the_user_cannot_see(org, lead):
+    hidden = account_create(by=org.other_rep, name="Hidden")
+    form = {"account": "other", "contact": "new", "other_account": hidden.pk}
+    response = signed_in(org.rep).post(f"/leads/{lead.pk}/convert/", form)
+    assert response.status_code == 400
+    lead.refresh_from_db()
+    assert lead.status == "new"
 
 
 def test_convert_dialog_errors_change_nothing(org, lead):

@@ -8,7 +8,7 @@ from salestrack.deals.services import OpportunityDraft
 from salestrack.leads.models import Lead
 from salestrack.lib.models import ADDRESS_FIELDS
 from salestrack.teams import visibility
-from salestrack.web.forms import RecordForm
+from salestrack.web.forms import RecordForm, RecordPicker
 
 
 class LeadForm(RecordForm):
@@ -45,10 +45,20 @@ class DisqualifyForm(forms.Form):
 
 
 class ConvertForm(forms.Form):
-    """The convert dialog: an existing account and contact ("new" creates one), maybe a deal."""
+    """The convert dialog: an existing account and contact ("new" creates one), maybe a deal.
+
+    `account` is a suggestion's id, "new", or "other": the one found with `other_account`'s
+    picker (and the same for contacts).
+    """
 
     account = forms.CharField(initial="new")
     contact = forms.CharField(initial="new")
+    other_account = forms.ModelChoiceField(
+        queryset=Account.objects.none(), required=False, label="Another account"
+    )
+    other_contact = forms.ModelChoiceField(
+        queryset=Contact.objects.none(), required=False, label="Another contact"
+    )
     create_opportunity = forms.BooleanField(required=False, initial=True)
     opportunity_name = forms.CharField(max_length=200, required=False, label="Opportunity name")
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
@@ -61,11 +71,15 @@ class ConvertForm(forms.Form):
         self.fields["stage"].queryset = Stage.objects.filter(
             pipeline__is_default=True, is_won=False, is_lost=False
         )
+        for name, model in (("other_account", Account), ("other_contact", Contact)):
+            field = self.fields[name]
+            field.widget = RecordPicker()
+            field.queryset = visibility.visible(user, model)  # also gives the picker its choices
 
     def _existing(self, name, model):
         value = self.cleaned_data[name]
-        if value == "new":
-            return None
+        if value in ("new", "other"):
+            return value  # "other" is resolved in clean(), once the picker's field is clean
         record = (
             visibility.visible(self.user, model).filter(pk=value).first()
             if value.isdigit()
@@ -83,6 +97,13 @@ class ConvertForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("account", "contact"):
+            if data.get(name) == "new":
+                data[name] = None
+            elif data.get(name) == "other":
+                data[name] = data.get(f"other_{name}")
+                if data[name] is None and f"other_{name}" not in self.errors:
+                    self.add_error(f"other_{name}", f"Find and choose the {name}.")
         if data.get("create_opportunity"):
             for name in ("opportunity_name", "close_date"):
                 if not data.get(name) and name not in self.errors:

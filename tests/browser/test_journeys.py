@@ -109,3 +109,21 @@ def test_a_contact_is_filed_at_an_account_found_by_typing(org, page, shot):
     expect(page.locator("main")).to_contain_text("Initech")
     contact = Contact.objects.get(last_name="Gibbons")
     assert contact.account == initech
+
+
+def test_a_lead_is_converted_onto_an_account_found_by_typing(org, page, shot):
+    umbrella = account_create(by=org.rep, name="Umbrella Corporation")
+    lead = lead_create(by=org.rep, last_name="Wesker", company="Raccoon Labs")
+    sign_in(page, "rob", PASSWORD)
+    page.goto(f"/leads/{lead.pk}/")
+    page.get_by_role("link", name="Convert").click()
+    dialog = page.locator("dialog#modal")
+    dialog.get_by_label("Find accounts").fill("umbrella")
+    expect(dialog.get_by_label("Another account", exact=True)).to_have_value(str(umbrella.pk))
+    expect(dialog.get_by_role("radio", name="Another account:")).to_be_checked()
+    dialog.get_by_role("checkbox", name="Open an opportunity").uncheck()
+    shot("convert-picker", full_page=False)
+    dialog.get_by_role("button", name="Convert").click()
+    page.wait_for_url(f"**/accounts/{umbrella.pk}/")
+    lead.refresh_from_db()
+    assert lead.status == "converted" and lead.converted_account == umbrella

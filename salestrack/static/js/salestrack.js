@@ -41,6 +41,15 @@
     if (event.target.matches("[data-close-modal]")) modal.close();
   });
 
+  // Searching or choosing in the convert dialog's picker chooses the "Another ..." option.
+  ["input", "change"].forEach(function (name) {
+    document.body.addEventListener(name, function (event) {
+      const picker = event.target.closest && event.target.closest(".choice-picker");
+      const radio = picker && picker.previousElementSibling.querySelector("input[type=radio]");
+      if (radio) radio.checked = true;
+    });
+  });
+
   // An htmx error answer without a partial still tells the user what happened.
   document.body.addEventListener("htmx:responseError", function (event) {
     const status = event.detail.xhr.status;
