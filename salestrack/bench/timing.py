@@ -91,3 +91,18 @@ def measure(name: str, call, *, runs: int, warmup: int = 2) -> Result:
         sql_floor=sql_floor(statements),
         status=response.status_code,
     )
+
+
+def markdown(reports: list[dict]) -> str:
+    """Reports of `salestrack bench --json` side by side: p50 / p95 (queries) per database."""
+    titles = [f"{r['database']} p50 / p95 ms (SQL)" for r in reports]
+    lines = ["| case | " + " | ".join(titles) + " |", "|---" * (len(reports) + 1) + "|"]
+    by_case = [{row["case"]: row for row in r["results"]} for r in reports]
+    names = list(dict.fromkeys(name for cases in by_case for name in cases))
+    for name in names:
+        cells = []
+        for cases in by_case:
+            row = cases.get(name)
+            cells.append(f"{row['p50']:.0f} / {row['p95']:.0f} ({row['queries']})" if row else "-")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -20,8 +20,17 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=20)
         parser.add_argument("--json", dest="json_file", help="also write the results here")
         parser.add_argument("--only", default="", help="run the cases whose name contains this")
+        parser.add_argument(
+            "--markdown",
+            nargs="+",
+            metavar="JSON",
+            help="print the results of earlier --json runs side by side as a Markdown table",
+        )
 
-    def handle(self, *, runs, json_file, only, **options):
+    def handle(self, *, runs, json_file, only, markdown, **options):
+        if markdown:
+            self.stdout.write(timing.markdown([_read(name) for name in markdown]))
+            return
         # Pages are timed as served: with the hashed, compressed static files of `serve`.
         call_command("collectstatic", interactive=False, verbosity=0)
         try:
@@ -55,3 +64,11 @@ class Command(BaseCommand):
             with open(json_file, "w") as out:
                 json.dump(report, out, indent=2)
             self.stdout.write(f"written to {json_file}")
+
+
+def _read(name: str) -> dict:
+    try:
+        with open(name) as f:
+            return json.load(f)
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot read {name}: {error}") from None
