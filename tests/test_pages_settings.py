@@ -242,6 +242,23 @@ def test_deactivate_errors_change_nothing(org, admin, work):
     assert not OpportunityHistory.objects.filter(field="owner").exclude(old_value=None).exists()
 
 
+def test_a_manager_still_named_on_a_team_is_not_deactivated(org, admin):
+    response = admin.post(
+        f"/settings/users/{org.manager.pk}/deactivate/", {"reassign_to": org.teammate.pk}
+    )
+    assert response.status_code == 400
+    assert "manages Boston: give that team another manager first" in response.content.decode()
+    org.manager.refresh_from_db()
+    assert org.manager.is_active
+
+
+def test_deletes_ask_first(org, admin):
+    Team.objects.create(name="Empty", parent=org.company)
+    assert 'data-confirm="Delete the team Empty?"' in admin.get("/settings/teams/").content.decode()
+    pipelines = admin.get("/settings/pipelines/").content.decode()
+    assert 'data-confirm="Delete the stage Prospecting?"' in pipelines
+
+
 def test_reactivate_a_user(org, admin):
     admin.post(f"/settings/users/{org.rep.pk}/deactivate/", {"reassign_to": org.teammate.pk})
     assert admin.post(f"/settings/users/{org.rep.pk}/reactivate/").status_code == 302

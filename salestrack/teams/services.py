@@ -137,7 +137,8 @@ def open_work(user: User) -> dict[str, QuerySet]:
 def user_deactivate(*, user: User, by: User, reassign_to: User) -> dict[str, int]:
     """Stop a user signing in and hand their open work to someone else.
 
-    1. Refuse deactivating yourself or an inactive user, or handing work to an inactive one.
+    1. Refuse deactivating yourself or an inactive user, or handing work to an inactive one,
+       or a manager still named on a team (their people would answer to nobody).
     2. Move their open leads, open opportunities, accounts, contacts and open tasks to
        `reassign_to` through each record's own service, so every move is audited (and an
        opportunity's new owner is in its history).
@@ -151,6 +152,12 @@ def user_deactivate(*, user: User, by: User, reassign_to: User) -> dict[str, int
         raise ValidationError(f"{current.username} is already inactive.")
     if reassign_to.pk == current.pk or not reassign_to.is_active:
         raise ValidationError({"reassign_to": ["Choose another active user."]})
+    managed = sorted(Team.objects.filter(manager=current).values_list("name", flat=True))
+    if managed:
+        raise ValidationError(
+            f"{current.username} manages {', '.join(managed)}: give "
+            f"{'that team' if len(managed) == 1 else 'those teams'} another manager first."
+        )
     updates = {
         "leads": lambda r: lead_update(lead=r, by=by, owner=reassign_to),
         "opportunities": lambda r: opportunity_update(opportunity=r, by=by, owner=reassign_to),

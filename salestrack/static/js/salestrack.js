@@ -50,6 +50,12 @@
     });
   });
 
+  // <form data-confirm="Delete X?">: ask before sending it.
+  document.body.addEventListener("submit", function (event) {
+    const question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
   // An htmx error answer without a partial still tells the user what happened.
   document.body.addEventListener("htmx:responseError", function (event) {
     const status = event.detail.xhr.status;
