@@ -313,6 +313,44 @@ def test_a_rep_does_not_see_calls_on_another_reps_deal_at_a_shared_account(
     assert call.pk not in listed_ids(api.get("/api/v1/activities"))
 
 
+@pytest.mark.parametrize(
+    "role, sees_shared",
+    [
+        ("rep", True),
+        ("teammate", False),
+        ("manager", True),
+        ("region_manager", True),
+        ("other_rep", True),
+        ("admin", True),
+    ],
+)
+def test_activities_at_a_shared_account_follow_the_deals_that_touch_it(
+    org, as_user, elsewhere, shared, role, sees_shared
+):
+    """A rep (one owner) and a manager (several) are checked by different query shapes."""
+    at_account = activity_log(
+        by=org.other_rep, kind="note", subject="Visit", account=elsewhere.accounts
+    )
+    at_contact = activity_log(
+        by=org.other_rep, kind="call", subject="Hello", contact=elsewhere.contacts
+    )
+    on_their_deal = activity_log(
+        by=org.other_rep, kind="call", subject="Price", opportunity=elsewhere.opportunities
+    )
+    on_our_deal = activity_log(by=org.rep, kind="call", subject="Ours", opportunity=shared)
+    expected = {
+        at_account.pk: sees_shared,
+        at_contact.pk: sees_shared,
+        on_their_deal.pk: role in ("other_rep", "admin"),
+        on_our_deal.pk: role in ("rep", "manager", "region_manager", "admin"),
+    }
+    api = client(org, as_user, role)
+    listed = listed_ids(api.get("/api/v1/activities", {"page_size": 200}))
+    assert {pk: pk in listed for pk in expected} == expected
+    for pk, seen in expected.items():
+        assert api.get(f"/api/v1/activities/{pk}").status_code == (200 if seen else 404)
+
+
 # Creating or linking with ids the user may not use
 
 

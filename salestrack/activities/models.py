@@ -61,6 +61,14 @@ class Activity(models.Model):
         ]
         indexes = [
             models.Index(fields=["owner", "done", "due_date"], name="activity_owner_due_idx"),
+            # Open tasks by owner and due date (My Day, the tasks list). Partial because SQLite
+            # cannot read `NOT done` as `done = 0` in an index, so the index above would give it
+            # only the owner: a team's hundred thousand activities to filter.
+            models.Index(
+                fields=["owner", "due_date", "id"],
+                condition=models.Q(kind="task", done=False),
+                name="activity_open_task_idx",
+            ),
             models.Index(fields=["kind", "id"], name="activity_kind_idx"),
             models.Index(fields=["lead", "-occurred_at"], name="activity_lead_idx"),
             models.Index(fields=["contact", "-occurred_at"], name="activity_contact_idx"),

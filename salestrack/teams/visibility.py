@@ -12,7 +12,7 @@ answers 404, so ids cannot be probed.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -84,23 +84,39 @@ def visible(user, model: type[Model]) -> QuerySet:
         touched = _owned(user, Opportunity).exclude(contact=None).values("contact_id")
         return Contact.objects.filter(q | Q(pk__in=touched))
     if model is Activity:
-        # An activity is seen with the record it is on, and by whoever owns it. One on a deal
-        # is the deal's: it is also filed on the deal's account and contact, which other reps
-        # may see, but it stays as private as the deal. The account and contact rules of
-        # visible() are spelled out as separate id subqueries: an OR inside one subquery
-        # would make the database scan those whole tables first.
-        deals = Opportunity.objects.filter(q)
-        # The record columns are read through expressions so that no branch of the OR can use
-        # an index: the database then walks the activities in the order asked for and stops
-        # at the page's end, instead of gathering the 100,000 activities of a manager's team
-        # from seven indexes and sorting them. (`opportunity_id IS NULL` as a plain test also
-        # sent SQLite down the opportunity index, over a million rows.)
-        on = {
-            name: Coalesce(f"{name}_id", 0)
-            for name in ("lead", "opportunity", "account", "contact")
-        }
-        loose = Q(on_opportunity=0)
-        return Activity.objects.alias(**{f"on_{k}": v for k, v in on.items()}).filter(
+        return _activities(user, q)
+    raise LookupError(f"no visibility rule for {model.__name__}")
+
+
+def record_owner(model: type[Model], column: str) -> Subquery:
+    """The owner of the `model` row that an activity's `column` points to, looked up per row."""
+    return Subquery(model.objects.filter(pk=OuterRef(column)).values("owner_id")[:1])
+
+
+def _activities(user: User, q: Q) -> QuerySet:
+    """An activity is seen with the record it is on, and by whoever owns it.
+
+    One on a deal is the deal's: it is also filed on the deal's account and contact, which
+    other reps may see, but it stays as private as the deal.
+
+    Lists read activities newest first and stop at the page's end; how each row is checked
+    depends on how much the user sees:
+    - one owner's (a rep): their records are few, so their ids are gathered once (id
+      subqueries, hashed by the database) and each activity is looked up among them;
+    - several owners' (a manager): a team owns a hundred thousand records, too many to gather
+      on every request, but one activity in twenty is theirs, so each activity walked looks
+      up the owner of its record instead (scalar subqueries, one index lookup each: never
+      hashed, unlike IN or EXISTS, which PostgreSQL would gather).
+    Either way, the record columns are read through expressions so that no branch of the OR
+    can use an index: that would gather a team's activities from seven indexes and sort them.
+    """
+    columns = {name: Coalesce(f"{name}_id", 0) for name in ("lead", "opportunity", "account")}
+    columns["contact"] = Coalesce("contact_id", 0)
+    activities = Activity.objects.alias(**{f"on_{k}": v for k, v in columns.items()})
+    loose = Q(on_opportunity=0)  # not on a deal
+    deals = Opportunity.objects.filter(q)
+    if len(getattr(user, "_visible_owner_ids", [user.pk])) == 1:
+        return activities.filter(
             q
             | Q(on_lead__in=Lead.objects.filter(q).values("id"))
             | Q(on_opportunity__in=deals.values("id"))
@@ -109,7 +125,31 @@ def visible(user, model: type[Model]) -> QuerySet:
             | loose & Q(on_contact__in=Contact.objects.filter(q).values("id"))
             | loose & Q(on_contact__in=deals.exclude(contact=None).values("contact_id"))
         )
-    raise LookupError(f"no visibility rule for {model.__name__}")
+    owners = user._visible_owner_ids
+    owner_of = record_owner
+
+    def a_deal_on(column: str) -> Subquery:
+        return Subquery(deals.filter(**{column: OuterRef(column)}).values("pk")[:1])
+
+    return activities.alias(
+        lead_owner=owner_of(Lead, "lead_id"),
+        deal_owner=owner_of(Opportunity, "opportunity_id"),
+        account_owner=owner_of(Account, "account_id"),
+        contact_owner=owner_of(Contact, "contact_id"),
+        deal_on_account=a_deal_on("account_id"),
+        deal_on_contact=a_deal_on("contact_id"),
+    ).filter(
+        q
+        | Q(lead_owner__in=owners)
+        | Q(deal_owner__in=owners)
+        | loose
+        & (
+            Q(account_owner__in=owners)
+            | Q(deal_on_account__isnull=False)
+            | Q(contact_owner__in=owners)
+            | Q(deal_on_contact__isnull=False)
+        )
+    )
 
 
 def writable(user, model: type[Model]) -> QuerySet:

@@ -3,6 +3,7 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Q, Sum, Window
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,7 +16,7 @@ from salestrack.deals.rotting import rotting_q
 from salestrack.leads.models import Lead
 from salestrack.search import index
 from salestrack.teams.models import User
-from salestrack.teams.visibility import owner_filter, visible
+from salestrack.teams.visibility import owner_filter, record_owner, visible
 from salestrack.web import search as site_search
 from salestrack.web.forms import record_label
 
@@ -96,16 +97,31 @@ def home(request):
         .order_by("-updated_at", "-id"),
         SECTION_SIZE,
     )
-    # What happened (open tasks are above), whoever logged it: visible, being on a lead or a
-    # deal the user sees.
-    # Subqueries of ids, not joins: the newest activities are then read in order from the
-    # occurred_at index until enough match, instead of joining two million rows first.
+    # What happened (open tasks are above), whoever logged it: on a lead or a deal of the
+    # user's (or their team's). Newest first from the occurred_at index until enough match:
+    # one person's records are gathered as id lists, a team's (too many) are checked row by
+    # row through each activity's record owner (see visibility._activities).
     mine = owned_by(user, scope)
-    on_my_records = Q(lead__in=Lead.objects.filter(mine).values("id")) | Q(
-        opportunity__in=Opportunity.objects.filter(mine).values("id")
-    )
+    owners = [user.pk] if scope == "mine" else getattr(user, "_visible_owner_ids", None)
+    activities = Activity.objects.filter(done=True)
+    if owners is None:  # an admin's team is everyone
+        on_my_records = Q(lead__isnull=False) | Q(opportunity__isnull=False)
+    elif len(owners) == 1:
+        # Read through Coalesce so that neither side of the OR can gather from its index.
+        activities = activities.alias(
+            on_lead=Coalesce("lead_id", 0), on_deal=Coalesce("opportunity_id", 0)
+        )
+        on_my_records = Q(on_lead__in=Lead.objects.filter(mine).values("id")) | Q(
+            on_deal__in=Opportunity.objects.filter(mine).values("id")
+        )
+    else:
+        activities = activities.alias(
+            lead_owner=record_owner(Lead, "lead_id"),
+            deal_owner=record_owner(Opportunity, "opportunity_id"),
+        )
+        on_my_records = Q(lead_owner__in=owners) | Q(deal_owner__in=owners)
     recent = list(
-        Activity.objects.filter(on_my_records, done=True)
+        activities.filter(on_my_records)
         .select_related("owner", "lead", "opportunity")
         .order_by("-occurred_at", "-id")[:RECENT_SIZE]
     )
