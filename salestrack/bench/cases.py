@@ -114,6 +114,11 @@ def build(people: dict[str, User]) -> list[Case]:
         Case("api contacts", get(json_api, "/api/v1/contacts")),
         Case("api opportunities", get(json_api, "/api/v1/opportunities")),
         Case("api activities", get(json_api, "/api/v1/activities")),
+        Case("api activities (rep)", get(api["rep"], "/api/v1/activities")),
+        Case(
+            "api activities by date (rep)",
+            get(api["rep"], "/api/v1/activities?ordering=-occurred_at"),
+        ),
         Case("search (admin)", get(clients["admin"], f"/search/?q={surname}")),
         Case("search (manager)", get(page, f"/search/?q={surname}")),
         Case("search (rep)", get(clients["rep"], f"/search/?q={surname}")),
