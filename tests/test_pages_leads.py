@@ -4,6 +4,7 @@ from django.test import Client
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_update
+from salestrack.teams.models import User
 from tests.conftest import PASSWORD
 
 
@@ -244,3 +245,28 @@ def test_lead_list_query_count_does_not_grow_with_rows(org, django_assert_max_nu
         client.get(
             page.context["page"].next and f"/leads/?sort=name&after={page.context['page'].next}"
         )
+
+
+@pytest.mark.parametrize(
+    "role, offered",
+    [
+        ("rep", {"rob"}),
+        ("manager", {"mia", "rob", "tess"}),
+        ("admin", {"ada", "rhea", "mia", "rob", "tess", "otto"}),
+    ],
+)
+def test_the_owner_filter_offers_the_people_whose_records_the_user_sees(org, role, offered):
+    html = signed_in(getattr(org, role)).get("/leads/").content.decode()
+    owner_select = html[html.index('<select name="owner"') :]
+    owner_select = owner_select[: owner_select.index("</select>")]
+    names = {u.username for u in User.objects.all() if f'value="{u.pk}"' in owner_select}
+    assert names == offered
+
+
+def test_filtering_by_an_owner_not_offered_still_works_within_visibility(org, lead):
+    # A bookmarked URL may name anyone; the list still shows only what the user may see.
+    lead_create(by=org.other_rep, last_name="Theirs")
+    client = signed_in(org.rep)
+    assert client.get("/leads/").content.decode().count('name="ids"') == 1
+    html = client.get(f"/leads/?owner={org.other_rep.pk}").content.decode()
+    assert html.count('name="ids"') == 0 and "Theirs" not in html

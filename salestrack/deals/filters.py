@@ -27,7 +27,14 @@ class OpportunityListFilter(OpportunityFilter, RecordListFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.fields["stage"].label_from_instance = lambda s: f"{s.pipeline} · {s}"
+        stages = Stage.objects.order_by("pipeline", "position")
+        self.form.fields["stage"].plain_choices = [
+            ("", "Any stage"),
+            *(
+                (pk, f"{p} · {s}")
+                for pk, p, s in stages.values_list("id", "pipeline__name", "name")
+            ),
+        ]
 
     def by_status(self, queryset, name, value):
         return queryset.filter(STATUSES[value])

@@ -43,14 +43,18 @@ def subtree_team_ids(user: User) -> set[int]:
     return seen
 
 
+def managed_team_ids(user: User) -> set[int]:
+    """subtree_team_ids(), cached on the user object: one request asks it several times."""
+    if not hasattr(user, "_visible_team_ids"):
+        user._visible_team_ids = subtree_team_ids(user)
+    return user._visible_team_ids
+
+
 def owner_filter(user: User, field: str = "owner") -> Q | None:
     """A filter on the owner field for what `user` owns or manages; None means everything."""
     if user.role == User.Role.ADMIN:
         return None
-    # Cached on the user object: one request asks this several times.
-    if not hasattr(user, "_visible_team_ids"):
-        user._visible_team_ids = subtree_team_ids(user)
-    if not user._visible_team_ids:
+    if not managed_team_ids(user):
         return Q(**{f"{field}_id": user.pk})
     # A plain list of owner ids, not a join on the owner's team nor a subquery: with literal
     # ids both databases read the owner index of a table of millions, and plan it the same.
@@ -168,8 +172,7 @@ def assignable_owners(user) -> QuerySet:
         return users.none()
     if user.role == User.Role.ADMIN:
         return users
-    owner_filter(user)  # fills the cached team ids
-    return users.filter(Q(pk=user.pk) | Q(team_id__in=sorted(user._visible_team_ids)))
+    return users.filter(Q(pk=user.pk) | Q(team_id__in=sorted(managed_team_ids(user))))
 
 
 def get_visible_or_404(user, model: type[Model], pk, *, write: bool = False) -> Model:

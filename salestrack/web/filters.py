@@ -1,5 +1,6 @@
 import django_filters
 
+from salestrack.teams import visibility
 from salestrack.teams.models import Team, User
 
 
@@ -20,4 +21,21 @@ class RecordListFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
+        # The choices offered are the owners and teams whose records the user sees (everyone,
+        # for an admin), read as plain values: 200 User objects per page view cost more than
+        # the list's own query. Any active user or team still passes validation.
+        user = self.request.user
+        owners = visibility.assignable_owners(user).order_by("first_name", "last_name", "username")
+        people = owners.values_list("id", "first_name", "last_name", "username")
+        self.form.fields["owner"].plain_choices = [
+            ("", "Anyone"),
+            *((pk, f"{first} {last}".strip() or name) for pk, first, last, name in people),
+        ]
+        teams = Team.objects.order_by("name")
+        if user.role != User.Role.ADMIN:
+            mine = {user.team_id} if user.team_id else set()
+            teams = teams.filter(pk__in=sorted(visibility.managed_team_ids(user) | mine))
+        self.form.fields["team"].plain_choices = [
+            ("", "Any team"),
+            *teams.values_list("id", "name"),
+        ]

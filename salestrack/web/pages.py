@@ -37,7 +37,7 @@ def list_page(request, *, queryset, filterset_class, sorts: dict[str, str], defa
     `sorts` maps the column names users may sort by to model fields (never null).
     """
     queryset, view = scope(request, queryset)
-    filterset = filterset_class(request.GET, queryset=queryset)
+    filterset = filterset_class(request.GET, queryset=queryset, request=request)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     sort = request.GET.get("sort", default_sort)
     if sort.lstrip("-") not in sorts:
@@ -58,7 +58,8 @@ def list_page(request, *, queryset, filterset_class, sorts: dict[str, str], defa
         "sort": sort,
         "view": view,
         "views": VIEWS,
-        "owners": visibility.assignable_owners(request.user),  # for the bulk "assign owner"
+        # The bulk "assign owner" offers the owner filter's people (the assignable ones).
+        "owners": filterset.form.fields["owner"].plain_choices[1:],
     }
 
 

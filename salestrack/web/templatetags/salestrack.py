@@ -68,8 +68,11 @@ def select(field) -> str:
     """A bound choice field as a <select>, built in Python.
 
     Django renders each <option> through a template; a filter of 200 owners then costs more
-    than the whole list query. The markup and the selected value are the same.
+    than the whole list query. The markup and the selected value are the same. A field may
+    carry `plain_choices`, a list of (value, label) read with values_list(), so that listing
+    them builds no model objects either.
     """
+    choices = getattr(field.field, "plain_choices", None) or field.field.choices
     value = field.value()
     chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
     options = format_html_join(
@@ -77,7 +80,7 @@ def select(field) -> str:
         '<option value="{}"{}>{}</option>',
         (
             (key, mark_safe(" selected") if str(key) in chosen else "", label)
-            for key, label in ((str(getattr(k, "value", k)), lbl) for k, lbl in field.field.choices)
+            for key, label in ((str(getattr(k, "value", k)), lbl) for k, lbl in choices)
         ),
     )
     return format_html(
