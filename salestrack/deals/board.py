@@ -91,7 +91,7 @@ class Column:
 
 def _deals(request, filters: BoardFilters) -> tuple[QuerySet, str]:
     """The visible deals the filters select, and the view; see _window for closed deals."""
-    deals, view = pages.scope(request, visible(request.user, Opportunity))
+    deals, view = pages.scope(request, visible(request.user, Opportunity, gather=True))
     if not filters.is_valid():
         return deals.none(), view  # the page says which filter is wrong
     if filters.cleaned_data["owner"]:

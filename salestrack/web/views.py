@@ -49,7 +49,7 @@ def owned_by(user, scope: str, field: str = "owner") -> Q:
     """
     if scope == "mine":
         return Q(**{f"{field}_id": user.pk})
-    return owner_filter(user, field) or Q()
+    return owner_filter(user, field, gather=True) or Q()
 
 
 def _head(queryset, size: int) -> tuple[list, bool]:
@@ -71,7 +71,8 @@ def home(request):
     month_start = today.replace(day=1)
     next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
     owned = owned_by(user, scope)
-    deals = visible(user, Opportunity).filter(owned).select_related("account", "stage", "owner")
+    deals = visible(user, Opportunity, gather=True).filter(owned)
+    deals = deals.select_related("account", "stage", "owner")
 
     tasks, more_tasks = _head(
         Activity.objects.filter(owned, kind=Activity.Kind.TASK, done=False, due_date__lte=today)
@@ -91,7 +92,7 @@ def home(request):
     # A reassigned lead keeps its created_at; updated_at also catches the ones handed over.
     since = timezone.now() - datetime.timedelta(days=NEW_LEAD_DAYS)
     new_leads, more_leads = _head(
-        visible(user, Lead)
+        visible(user, Lead, gather=True)
         .filter(owned, status=Lead.Status.NEW, updated_at__gte=since)
         .select_related("owner")
         .order_by("-updated_at", "-id"),
