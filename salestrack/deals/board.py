@@ -49,7 +49,24 @@ class BoardFilters(forms.Form):
         self.fields["pipeline"].choices = [(p.pk, p.name) for p in self.pipelines]
         owner = self.fields["owner"]
         owner.queryset = assignable_owners(user)
-        owner.label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def list_choices(self) -> None:
+        """Read the owner and team choices for the page's selects (`select` filter), as plain
+        values: no User object per option. Only the whole board shows them."""
+        people = self.fields["owner"].queryset.order_by("first_name", "last_name", "username")
+        self.fields["owner"].plain_choices = [
+            ("", "Anyone"),
+            *(
+                (pk, f"{first} {last}".strip() or name)
+                for pk, first, last, name in people.values_list(
+                    "id", "first_name", "last_name", "username"
+                )
+            ),
+        ]
+        self.fields["team"].plain_choices = [
+            ("", "Any team"),
+            *Team.objects.order_by("name").values_list("id", "name"),
+        ]
 
     def pipeline_chosen(self) -> Pipeline | None:
         """The pipeline asked for, else the default one (pipelines sort default first)."""
@@ -185,6 +202,7 @@ def _card_context(request, filters: BoardFilters) -> dict:
 def board(request):
     """The board of one pipeline (?pipeline=, the default first) for the filters in the URL."""
     filters = BoardFilters(request.GET, user=request.user)
+    filters.list_choices()
     pipeline = filters.pipeline_chosen()
     stages = list(pipeline.stages.all()) if pipeline else []
     deals, view = _deals(request, filters)
