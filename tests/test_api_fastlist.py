@@ -45,10 +45,12 @@ def records(org):
     lead_convert(lead=lead_create(by=org.rep, last_name="Poe", company="Poe"), by=org.rep)
 
 
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
 @pytest.mark.parametrize("path,model,serializer_class", CASES)
 def test_list_rows_are_what_the_serializer_says(
-    records, org, as_user, path, model, serializer_class
+    records, org, as_user, settings, zone, path, model, serializer_class
 ):
+    settings.TIME_ZONE = zone
     listed = as_user(org.admin).get(f"/api/v1/{path}?page_size=200").json()["results"]
     request = APIRequestFactory().get("/")
     request.user = org.admin
