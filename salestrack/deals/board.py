@@ -135,12 +135,16 @@ def _columns(deals, stages: list[Stage], filters: BoardFilters) -> list[Column]:
     weighted = Sum(
         F("amount") * F("probability"), output_field=DecimalField(max_digits=24, decimal_places=2)
     )
-    rows = (
-        _window(deals, stages, filters)
+    # Open and closed columns are summed apart: one query with an OR of the two made SQLite
+    # read every deal ever closed (300,000 of them) for an admin's board.
+    parts = [
+        _window(deals, [s for s in stages if s.is_closed == closed], filters)
         .order_by()
         .values("stage")
         .annotate(count=Count("pk"), total=Sum("amount"), weighted=weighted)
-    )
+        for closed in (False, True)
+    ]
+    rows = parts[0].union(parts[1], all=True)
     totals = {row["stage"]: row for row in rows}
     columns = []
     for stage in stages:
