@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import template
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -156,4 +156,119 @@ def deal_card(context, deal) -> str:
         csrf=context.get("csrf_token", ""),
         version=deal.version,
         options=context.get("options", ""),
+    )
+
+
+# The rows of the four record lists, built in Python like the board's cards: a 50-row table
+# through the template language is a thousand variable lookups, most of a list page's time.
+# Each row is the same markup the templates wrote.
+
+
+def _cells(record, cells: list) -> str:
+    """A list row: the bulk-action tick box, then `cells` (each a <td>)."""
+    return format_html(
+        '<tr><td><input type="checkbox" name="ids" value="{}" aria-label="Select {}"></td>{}</tr>',
+        record.pk,
+        record,
+        mark_safe("".join(cells)),
+    )
+
+
+def _td(value, css: str = "") -> str:
+    return format_html("<td{}>{}</td>", format_html(' class="{}"', css) if css else "", value)
+
+
+def _link(name: str, pk: int, text) -> str:
+    return format_html('<a href="{}">{}</a>', _url(name, pk), text)
+
+
+def _owner(owner) -> str:
+    return _td(
+        format_html(
+            '<span class="avatar" title="{}">{}</span>',
+            owner.get_full_name() or owner.username,
+            owner.initials,
+        )
+    )
+
+
+def _badge(css: str, text) -> str:
+    return format_html('<span class="badge {}">{}</span>', css, text)
+
+
+def _day(value, fmt: str = "M j") -> str:
+    return dateformat.format(timezone.localtime(value), fmt)
+
+
+LEAD_BADGES = {"converted": "ok", "disqualified": "bad"}
+ACCOUNT_BADGES = {"customer": "ok", "former": "warn"}
+
+
+@register.simple_tag
+def lead_row(lead) -> str:
+    return _cells(
+        lead,
+        [
+            _td(_link("lead-detail", lead.pk, f"{lead.first_name} {lead.last_name}")),
+            _td(lead.company),
+            _td(lead.email),
+            _td(_badge(LEAD_BADGES.get(lead.status, "info"), lead.get_status_display())),
+            _td(lead.source),
+            _td(lead.score, "num"),
+            _owner(lead.owner),
+            _td(_day(lead.updated_at), "muted"),
+        ],
+    )
+
+
+@register.simple_tag
+def account_row(account) -> str:
+    place = ", ".join(p for p in (account.city, account.country) if p)
+    return _cells(
+        account,
+        [
+            _td(_link("account-detail", account.pk, account.name)),
+            _td(_badge(ACCOUNT_BADGES.get(account.type, "info"), account.get_type_display())),
+            _td(account.industry),
+            _td(account.website),
+            _td(account.phone),
+            _td(place),
+            _owner(account.owner),
+            _td(_day(account.updated_at), "muted"),
+        ],
+    )
+
+
+@register.simple_tag
+def contact_row(contact) -> str:
+    account = contact.account
+    return _cells(
+        contact,
+        [
+            _td(_link("contact-detail", contact.pk, f"{contact.first_name} {contact.last_name}")),
+            _td(contact.title),
+            _td(_link("account-detail", account.pk, account.name) if account else ""),
+            _td(contact.email),
+            _td(contact.phone),
+            _owner(contact.owner),
+            _td(_day(contact.updated_at), "muted"),
+        ],
+    )
+
+
+@register.simple_tag
+def opportunity_row(deal) -> str:
+    stage = "ok" if deal.is_won else "bad" if deal.is_closed else "info"
+    return _cells(
+        deal,
+        [
+            _td(_link("opportunity-detail", deal.pk, deal.name)),
+            _td(_link("account-detail", deal.account_id, deal.account.name)),
+            _td(_badge(stage, deal.stage.name)),
+            _td(money(deal.amount, deal.currency), "num"),
+            _td(f"{deal.probability}%", "num"),
+            _td(dateformat.format(deal.close_date, "M j, Y")),
+            _owner(deal.owner),
+            _td(_day(deal.updated_at), "muted"),
+        ],
     )
