@@ -270,3 +270,12 @@ def test_filtering_by_an_owner_not_offered_still_works_within_visibility(org, le
     assert client.get("/leads/").content.decode().count('name="ids"') == 1
     html = client.get(f"/leads/?owner={org.other_rep.pk}").content.decode()
     assert html.count('name="ids"') == 0 and "Theirs" not in html
+
+
+def test_list_rows_escape_what_users_typed(org):
+    lead_create(
+        by=org.rep, first_name="<b>Bo", last_name='"Bad" & co', company="<script>x</script>"
+    )
+    html = signed_in(org.rep).get("/leads/").content.decode()
+    assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "&lt;b&gt;Bo &quot;Bad&quot; &amp; co</a>" in html

@@ -1,4 +1,5 @@
 import functools
+import html
 from decimal import Decimal
 
 from django import template
@@ -164,36 +165,41 @@ def deal_card(context, deal) -> str:
 # Each row is the same markup the templates wrote.
 
 
-def _cells(record, cells: list) -> str:
-    """A list row: the bulk-action tick box, then `cells` (each a <td>)."""
-    return format_html(
-        '<tr><td><input type="checkbox" name="ids" value="{}" aria-label="Select {}"></td>{}</tr>',
-        record.pk,
-        record,
-        mark_safe("".join(cells)),
+def _cells(record, cells: list[str]) -> str:
+    """A list row: the bulk-action tick box, then `cells` (each a <td>, already escaped)."""
+    return mark_safe(
+        f'<tr><td><input type="checkbox" name="ids" value="{record.pk}" '
+        f'aria-label="Select {_e(record)}"></td>{"".join(cells)}</tr>'
     )
 
 
-def _td(value, css: str = "") -> str:
-    return format_html("<td{}>{}</td>", format_html(' class="{}"', css) if css else "", value)
+def _e(value) -> str:
+    # The standard library's escape: the same entities as Django's, without its lazy-string
+    # wrapper, which costs more than the escaping itself.
+    return html.escape(str(value))
+
+
+def _td(text, css: str = "") -> str:
+    """A cell of plain text."""
+    return _cell(_e(text), css)
+
+
+def _cell(markup: str, css: str = "") -> str:
+    """A cell of markup its caller escaped."""
+    return f'<td class="{css}">{markup}</td>' if css else f"<td>{markup}</td>"
 
 
 def _link(name: str, pk: int, text) -> str:
-    return format_html('<a href="{}">{}</a>', _url(name, pk), text)
+    return f'<a href="{_url(name, pk)}">{_e(text)}</a>'
 
 
 def _owner(owner) -> str:
-    return _td(
-        format_html(
-            '<span class="avatar" title="{}">{}</span>',
-            owner.get_full_name() or owner.username,
-            owner.initials,
-        )
-    )
+    name = _e(owner.get_full_name() or owner.username)
+    return _cell(f'<span class="avatar" title="{name}">{_e(owner.initials)}</span>')
 
 
 def _badge(css: str, text) -> str:
-    return format_html('<span class="badge {}">{}</span>', css, text)
+    return f'<span class="badge {css}">{_e(text)}</span>'
 
 
 def _day(value, fmt: str = "M j") -> str:
@@ -209,10 +215,10 @@ def lead_row(lead) -> str:
     return _cells(
         lead,
         [
-            _td(_link("lead-detail", lead.pk, f"{lead.first_name} {lead.last_name}")),
+            _cell(_link("lead-detail", lead.pk, f"{lead.first_name} {lead.last_name}")),
             _td(lead.company),
             _td(lead.email),
-            _td(_badge(LEAD_BADGES.get(lead.status, "info"), lead.get_status_display())),
+            _cell(_badge(LEAD_BADGES.get(lead.status, "info"), lead.get_status_display())),
             _td(lead.source),
             _td(lead.score, "num"),
             _owner(lead.owner),
@@ -227,8 +233,8 @@ def account_row(account) -> str:
     return _cells(
         account,
         [
-            _td(_link("account-detail", account.pk, account.name)),
-            _td(_badge(ACCOUNT_BADGES.get(account.type, "info"), account.get_type_display())),
+            _cell(_link("account-detail", account.pk, account.name)),
+            _cell(_badge(ACCOUNT_BADGES.get(account.type, "info"), account.get_type_display())),
             _td(account.industry),
             _td(account.website),
             _td(account.phone),
@@ -245,9 +251,9 @@ def contact_row(contact) -> str:
     return _cells(
         contact,
         [
-            _td(_link("contact-detail", contact.pk, f"{contact.first_name} {contact.last_name}")),
+            _cell(_link("contact-detail", contact.pk, f"{contact.first_name} {contact.last_name}")),
             _td(contact.title),
-            _td(_link("account-detail", account.pk, account.name) if account else ""),
+            _cell(_link("account-detail", account.pk, account.name) if account else ""),
             _td(contact.email),
             _td(contact.phone),
             _owner(contact.owner),
@@ -262,9 +268,9 @@ def opportunity_row(deal) -> str:
     return _cells(
         deal,
         [
-            _td(_link("opportunity-detail", deal.pk, deal.name)),
-            _td(_link("account-detail", deal.account_id, deal.account.name)),
-            _td(_badge(stage, deal.stage.name)),
+            _cell(_link("opportunity-detail", deal.pk, deal.name)),
+            _cell(_link("account-detail", deal.account_id, deal.account.name)),
+            _cell(_badge(stage, deal.stage.name)),
             _td(money(deal.amount, deal.currency), "num"),
             _td(f"{deal.probability}%", "num"),
             _td(dateformat.format(deal.close_date, "M j, Y")),
