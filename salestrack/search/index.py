@@ -15,6 +15,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
 from django.db.models import BooleanField, Exists, F, Func, Model, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.sql.where import WhereNode
 
 from salestrack.accounts.models import Account, Contact
 from salestrack.deals.models import Opportunity
@@ -65,6 +66,13 @@ def newest(queryset: QuerySet, q: str, limit: int) -> list[Model]:
     rows = _narrow(queryset, q, newest_first=True)
     if not rows.query.order_by:
         rows = rows.order_by("-pk")
+    if connections[queryset.db].vendor == "postgresql":
+        # The ids first, then their rows and related rows: PostgreSQL otherwise joins the owner
+        # and account of all 2,000 matches of a common name before keeping the newest ten.
+        # The outer query drops the filters the ids already passed (as lib/keyset.py does).
+        outer = queryset.all()
+        outer.query.where = WhereNode()
+        rows = outer.filter(pk__in=rows.values("pk")[:limit]).order_by("-pk")
     return list(rows[:limit])
 
 
