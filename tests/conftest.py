@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
+from django.test import Client
 from rest_framework.test import APIClient
 
 from salestrack.deals.models import Pipeline
@@ -73,6 +74,13 @@ def client_for(user: User | None) -> APIClient:
     client = APIClient()
     if user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
+    return client
+
+
+def signed_in(user: User) -> Client:
+    """A page client signed in as `user` through the login form's backend."""
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
     return client
 
 

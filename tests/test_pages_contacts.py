@@ -6,15 +6,9 @@ from django.test import Client
 from salestrack.accounts.models import Contact
 from salestrack.accounts.services import account_create, contact_create, contact_update
 from salestrack.deals.services import opportunity_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, signed_in
 
 SOON = datetime.date.today() + datetime.timedelta(days=30)
-
-
-def signed_in(user):
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

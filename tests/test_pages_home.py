@@ -11,17 +11,11 @@ from salestrack.activities.services import activity_log
 from salestrack.deals.models import Opportunity
 from salestrack.deals.services import opportunity_create
 from salestrack.leads.services import lead_create
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in
 
 TODAY = datetime.date.today()
 YESTERDAY = TODAY - datetime.timedelta(days=1)
 NEXT_WEEK = TODAY + datetime.timedelta(days=7)
-
-
-def signed_in(user):
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def records_of(user, tag=None):

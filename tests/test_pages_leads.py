@@ -5,13 +5,7 @@ from salestrack.accounts.services import account_create, contact_create
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_update
 from salestrack.teams.models import User
-from tests.conftest import PASSWORD
-
-
-def signed_in(user):
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
+from tests.conftest import PASSWORD, signed_in
 
 
 @pytest.fixture

@@ -9,15 +9,9 @@ from salestrack.accounts.models import Account
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.deals.models import Opportunity, Pipeline, Stage
 from salestrack.deals.services import opportunity_create, opportunity_move_stage, opportunity_update
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, signed_in
 
 SOON = datetime.date.today() + datetime.timedelta(days=30)
-
-
-def signed_in(user):
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

@@ -10,13 +10,7 @@ from salestrack.deals.services import opportunity_create
 from salestrack.leads.services import lead_create, lead_disqualify
 from salestrack.teams.models import ApiToken, Team, User
 from salestrack.teams.services import token_create, user_create
-from tests.conftest import PASSWORD
-
-
-def signed_in(user):
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
+from tests.conftest import PASSWORD, signed_in
 
 
 @pytest.fixture
