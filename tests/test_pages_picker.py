@@ -55,6 +55,14 @@ def test_the_chosen_record_stays_and_stays_chosen_when_nothing_matches(org, acco
     assert "No accounts match “zzz”" in html
 
 
+def test_with_nothing_chosen_a_miss_says_so_in_the_select(org, accounts):
+    html = signed_in(org.rep).get("/pick/accounts/", {"q": "zzz", "field": "account"})
+    assert (
+        '<option value="" disabled selected>No accounts match “zzz”</option>'
+        in html.content.decode()
+    )
+
+
 def test_a_hidden_current_record_is_not_revealed(org, accounts):
     _, theirs = accounts
     params = {"field": "account", "account": theirs.pk, "q": "zzz"}
