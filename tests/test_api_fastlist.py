@@ -60,3 +60,27 @@ def test_list_rows_are_what_the_serializer_says(
     ]
     assert listed == expected
     assert len(listed) >= 1
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+@pytest.mark.parametrize("path,model,serializer_class", CASES)
+def test_one_record_is_what_the_serializer_says(
+    records, org, as_user, settings, zone, path, model, serializer_class
+):
+    settings.TIME_ZONE = zone
+    request = APIRequestFactory().get("/")
+    request.user = org.admin
+    for row in model.objects.order_by("-id")[:3]:
+        shown = as_user(org.admin).get(f"/api/v1/{path}/{row.pk}").json()
+        serializer = serializer_class(row, context={"request": request})
+        assert shown == json.loads(JSONRenderer().render(serializer.data))
+
+
+def test_a_created_record_answers_what_reading_it_back_says(org, as_user, soon):
+    api = as_user(org.rep)
+    account = api.post("/api/v1/accounts", {"name": "Acme"}, format="json").json()
+    body = {"name": "Deal", "account_id": account["id"], "amount": "12.5", "close_date": soon}
+    created = api.post("/api/v1/opportunities", body, format="json")
+    assert created.status_code == 201
+    assert created.json() == api.get(f"/api/v1/opportunities/{created.json()['id']}").json()
+    assert created.json()["amount"] == "12.50"

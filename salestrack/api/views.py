@@ -68,14 +68,16 @@ class RecordViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
-        return etag(Response(self.get_serializer(instance).data), instance)
+        return etag(Response(self.represent(instance)), instance)
+
+    def represent(self, instance) -> dict:
+        return fastlist.one(self.get_serializer_class(), instance)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         instance = type(self).create_service(by=request.user, **serializer.validated_data)
-        data = self.get_serializer(instance).data
-        return etag(Response(data, status=status.HTTP_201_CREATED), instance)
+        return etag(Response(self.represent(instance), status=status.HTTP_201_CREATED), instance)
 
     def update(self, request, *args, **kwargs):
         instance = self.get_object()
@@ -89,7 +91,7 @@ class RecordViewSet(
             version=if_match_version(request),
             **serializer.validated_data,
         )
-        return etag(Response(self.get_serializer(instance).data), instance)
+        return etag(Response(self.represent(instance)), instance)
 
 
 class LeadViewSet(RecordViewSet):
@@ -126,13 +128,12 @@ class LeadViewSet(RecordViewSet):
             opportunity=deals.OpportunityDraft(**draft) if draft else None,
             version=if_match_version(request),
         )
-        context = self.get_serializer_context()
         body = {
-            "lead": serializers.LeadSerializer(result.lead, context=context).data,
-            "account": serializers.AccountSerializer(result.account, context=context).data,
-            "contact": serializers.ContactSerializer(result.contact, context=context).data,
+            "lead": fastlist.one(serializers.LeadSerializer, result.lead),
+            "account": fastlist.one(serializers.AccountSerializer, result.account),
+            "contact": fastlist.one(serializers.ContactSerializer, result.contact),
             "opportunity": result.opportunity
-            and serializers.OpportunitySerializer(result.opportunity, context=context).data,
+            and fastlist.one(serializers.OpportunitySerializer, result.opportunity),
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
