@@ -24,6 +24,8 @@ from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
 from salestrack.teams.models import Team, User
 
+RECORDS = ("lead", "opportunity", "account", "contact")  # what an activity may be on
+
 
 def subtree_team_ids(user: User) -> set[int]:
     """The teams a user manages and every team below them."""
@@ -114,9 +116,14 @@ def _touched(user: User, q: Q, model: type[Model]) -> Q | IsNull:
     """
     column = "account_id" if model is Account else "contact_id"
     deals = Opportunity.objects.filter(q)
-    if len(getattr(user, "_visible_owner_ids", [user.pk])) == 1:
+    if _one_owner(user):
         return Q(pk__in=deals.exclude(**{column: None}).values(column))
     return IsNull(Subquery(deals.filter(**{column: OuterRef("pk")}).values("pk")[:1]), False)
+
+
+def _one_owner(user: User) -> bool:
+    """Whether the owner filter is one person's (a rep's, or a manager's of an empty team)."""
+    return len(getattr(user, "_visible_owner_ids", [user.pk])) == 1
 
 
 def record_owner(model: type[Model], column: str) -> Subquery:
@@ -141,12 +148,12 @@ def _activities(user: User, q: Q) -> QuerySet:
     Either way, the record columns are read through expressions so that no branch of the OR
     can use an index: that would gather a team's activities from seven indexes and sort them.
     """
-    columns = {name: Coalesce(f"{name}_id", 0) for name in ("lead", "opportunity", "account")}
-    columns["contact"] = Coalesce("contact_id", 0)
-    activities = Activity.objects.alias(**{f"on_{k}": v for k, v in columns.items()})
+    activities = Activity.objects.alias(
+        **{f"on_{name}": Coalesce(f"{name}_id", 0) for name in RECORDS}
+    )
     loose = Q(on_opportunity=0)  # not on a deal
     deals = Opportunity.objects.filter(q)
-    if len(getattr(user, "_visible_owner_ids", [user.pk])) == 1:
+    if _one_owner(user):
         return activities.filter(
             q
             | Q(on_lead__in=Lead.objects.filter(q).values("id"))
@@ -157,16 +164,15 @@ def _activities(user: User, q: Q) -> QuerySet:
             | loose & Q(on_contact__in=deals.exclude(contact=None).values("contact_id"))
         )
     owners = user._visible_owner_ids
-    owner_of = record_owner
 
     def a_deal_on(column: str) -> Subquery:
         return Subquery(deals.filter(**{column: OuterRef(column)}).values("pk")[:1])
 
     return activities.alias(
-        lead_owner=owner_of(Lead, "lead_id"),
-        deal_owner=owner_of(Opportunity, "opportunity_id"),
-        account_owner=owner_of(Account, "account_id"),
-        contact_owner=owner_of(Contact, "contact_id"),
+        lead_owner=record_owner(Lead, "lead_id"),
+        deal_owner=record_owner(Opportunity, "opportunity_id"),
+        account_owner=record_owner(Account, "account_id"),
+        contact_owner=record_owner(Contact, "contact_id"),
         deal_on_account=a_deal_on("account_id"),
         deal_on_contact=a_deal_on("contact_id"),
     ).filter(
