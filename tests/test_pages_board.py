@@ -438,3 +438,18 @@ def test_move_enforces_csrf(org, deal, stages):
     assert response.status_code == 403
     deal.refresh_from_db()
     assert deal.stage == stages["Prospecting"]
+
+
+def test_cards_escape_names_and_their_stage_menu_posts_with_its_token(org, account, stages):
+    deal = opportunity_create(
+        by=org.rep, account=account, name='<img src=x onerror="y">', close_date=SOON
+    )
+    client = signed_in(org.rep, enforce_csrf_checks=True)
+    html = client.get("/board/").content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=&quot;y&quot;&gt;" in html
+    card = html[html.index(f'id="deal-{deal.pk}"') :]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', card).group(1)
+    body = {"csrfmiddlewaretoken": token, "stage_id": stages["Proposal"].pk, "version": 1}
+    assert client.post(f"/board/move/{deal.pk}/", body).status_code in (200, 302)
+    deal.refresh_from_db()
+    assert deal.stage == stages["Proposal"]

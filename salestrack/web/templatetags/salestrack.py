@@ -118,45 +118,33 @@ def deal_card(context, deal) -> str:
     """
     today = context["today"]
     close = deal.close_date
-    overdue = not deal.is_closed and close < today
-    owner = deal.owner
-    return format_html(
-        '<article class="deal{rotting}" id="deal-{pk}" data-id="{pk}" '
-        'aria-labelledby="deal-{pk}-name">'
-        '<a class="title" id="deal-{pk}-name" href="{url}">{name}</a>'
-        '<span class="account">{account}</span>'
-        '<div class="meta"><strong>{amount}</strong>'
-        '<time datetime="{iso}" title="Close date"{overdue}>{close}</time>'
-        '<span class="avatar" title="Owner: {owner}">{initials}</span></div>'
-        '<div class="foot">{badge}<details class="move"><summary>Move to stage</summary>'
-        '<form class="move" method="post" action="{move}{filters}">'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
-        '<input type="hidden" name="version" value="{version}">'
-        '<label class="visually-hidden" for="move-{pk}">Stage of {name}</label>'
-        '<select id="move-{pk}" name="stage_id">{options}</select>'
-        '<button class="small" type="submit">Move</button></form></details></div></article>',
-        pk=deal.pk,
-        rotting=" rotting" if getattr(deal, "rotting", False) else "",
-        url=_url("opportunity-detail", deal.pk),
-        name=deal.name,
-        account=deal.account.name if deal.account_id else "",
-        amount=money(deal.amount, deal.currency),
-        iso=close.isoformat(),
-        overdue=mark_safe(' class="overdue"') if overdue else "",
-        close=dateformat.format(close, "M j" if close.year == today.year else "M j, Y"),
-        owner=owner.get_full_name() or owner.username,
-        initials=owner.initials,
-        badge=mark_safe(
-            '<span class="badge bad" title="In this stage too long with nothing done">'
-            "Rotting</span>"
-        )
-        if getattr(deal, "rotting", False)
-        else "",
-        move=_url("board-move", deal.pk),
-        filters=context.get("filters_query", ""),
-        csrf=context.get("csrf_token", ""),
-        version=deal.version,
-        options=context.get("options", ""),
+    pk, name, owner = deal.pk, _e(deal.name), deal.owner
+    csrf = _e(context.get("csrf_token", ""))
+    rotting = getattr(deal, "rotting", False)
+    overdue = ' class="overdue"' if not deal.is_closed and close < today else ""
+    badge = (
+        '<span class="badge bad" title="In this stage too long with nothing done">Rotting</span>'
+        if rotting
+        else ""
+    )
+    return mark_safe(
+        f'<article class="deal{" rotting" if rotting else ""}" id="deal-{pk}" data-id="{pk}" '
+        f'aria-labelledby="deal-{pk}-name">'
+        f'<a class="title" id="deal-{pk}-name" href="{_url("opportunity-detail", pk)}">{name}</a>'
+        f'<span class="account">{_e(deal.account.name) if deal.account_id else ""}</span>'
+        f'<div class="meta"><strong>{_e(money(deal.amount, deal.currency))}</strong>'
+        f'<time datetime="{close.isoformat()}" title="Close date"{overdue}>'
+        f"{dateformat.format(close, 'M j' if close.year == today.year else 'M j, Y')}</time>"
+        f'<span class="avatar" title="Owner: {_e(owner.get_full_name() or owner.username)}">'
+        f"{_e(owner.initials)}</span></div>"
+        f'<div class="foot">{badge}<details class="move"><summary>Move to stage</summary>'
+        f'<form class="move" method="post" action="{_url("board-move", pk)}'
+        f'{_e(context.get("filters_query", ""))}">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+        f'<input type="hidden" name="version" value="{deal.version}">'
+        f'<label class="visually-hidden" for="move-{pk}">Stage of {name}</label>'
+        f'<select id="move-{pk}" name="stage_id">{context.get("options", "")}</select>'
+        f'<button class="small" type="submit">Move</button></form></details></div></article>'
     )
 
 
