@@ -118,7 +118,9 @@ def test_a_lead_is_converted_onto_an_account_found_by_typing(org, page, shot):
     page.goto(f"/leads/{lead.pk}/")
     page.get_by_role("link", name="Convert").click()
     dialog = page.locator("dialog#modal")
-    dialog.get_by_label("Find accounts").fill("umbrella")
+    # Typed key by key, as a person does: the dialog's picker comes in with an htmx swap, and a
+    # single `fill` right after it may land before htmx has wired the box up.
+    dialog.get_by_label("Find accounts").press_sequentially("umbrella", delay=60)
     expect(dialog.get_by_label("Another account", exact=True)).to_have_value(str(umbrella.pk))
     expect(dialog.get_by_role("radio", name="Another account:")).to_be_checked()
     dialog.get_by_role("checkbox", name="Open an opportunity").uncheck()
