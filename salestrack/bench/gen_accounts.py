@@ -7,7 +7,7 @@ needed (a converted lead repeats its contact's name and its account's company) i
 from array import array
 from itertools import accumulate
 
-from salestrack.bench.gen_base import DAY, HOUR, Context, ranks, scramble
+from salestrack.bench.gen_base import DAY, HOUR, RECORD_COLUMNS, Context, ranks, scramble
 from salestrack.bench.gen_org import Org
 from salestrack.bench.gen_words import (
     ACCOUNT_NOTES,
@@ -22,19 +22,12 @@ from salestrack.bench.gen_words import (
     STREETS,
     TITLES,
 )
+from salestrack.lib.models import ADDRESS_FIELDS
 from salestrack.lib.text import company_key, domain_of_website, person_key
 
 ACCOUNT_COLUMNS = (
-    "id",
-    "owner_id",
-    "version",
-    "created_at",
-    "updated_at",
-    "street",
-    "city",
-    "state",
-    "postal_code",
-    "country",
+    *RECORD_COLUMNS,
+    *ADDRESS_FIELDS,
     "name",
     "website",
     "phone",
@@ -47,16 +40,8 @@ ACCOUNT_COLUMNS = (
     "name_key",
 )
 CONTACT_COLUMNS = (
-    "id",
-    "owner_id",
-    "version",
-    "created_at",
-    "updated_at",
-    "street",
-    "city",
-    "state",
-    "postal_code",
-    "country",
+    *RECORD_COLUMNS,
+    *ADDRESS_FIELDS,
     "first_name",
     "last_name",
     "email",

@@ -12,6 +12,8 @@ DAY = 86_400
 HOUR = 3_600
 YEARS = 3
 HORIZON = 182 * DAY  # open deals close at most six months ahead
+# The first columns of every owned record (lib/models.py OwnedRecord), as rows give them.
+RECORD_COLUMNS = ("id", "owner_id", "version", "created_at", "updated_at")
 
 
 @dataclass(frozen=True)

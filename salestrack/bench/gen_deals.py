@@ -5,7 +5,7 @@ from array import array
 from itertools import accumulate
 
 from salestrack.bench.gen_accounts import SOURCE_NAMES, Accounts
-from salestrack.bench.gen_base import DAY, HORIZON, HOUR, Context, ranks, spread
+from salestrack.bench.gen_base import DAY, HORIZON, HOUR, RECORD_COLUMNS, Context, ranks, spread
 from salestrack.bench.gen_org import Org
 from salestrack.bench.gen_words import (
     DIRECT_SOURCES,
@@ -19,11 +19,7 @@ from salestrack.bench.gen_words import (
 )
 
 OPPORTUNITY_COLUMNS = (
-    "id",
-    "owner_id",
-    "version",
-    "created_at",
-    "updated_at",
+    *RECORD_COLUMNS,
     "name",
     "account_id",
     "contact_id",

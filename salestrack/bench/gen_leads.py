@@ -6,7 +6,7 @@ from array import array
 from itertools import accumulate
 
 from salestrack.bench.gen_accounts import COMPANIES, SOURCE_NAMES, Accounts, company, email_name
-from salestrack.bench.gen_base import DAY, HOUR, Context
+from salestrack.bench.gen_base import DAY, HOUR, RECORD_COLUMNS, Context
 from salestrack.bench.gen_deals import Deals
 from salestrack.bench.gen_org import Org
 from salestrack.bench.gen_words import (
@@ -20,18 +20,11 @@ from salestrack.bench.gen_words import (
     STREETS,
     TITLES,
 )
+from salestrack.lib.models import ADDRESS_FIELDS
 
 LEAD_COLUMNS = (
-    "id",
-    "owner_id",
-    "version",
-    "created_at",
-    "updated_at",
-    "street",
-    "city",
-    "state",
-    "postal_code",
-    "country",
+    *RECORD_COLUMNS,
+    *ADDRESS_FIELDS,
     "first_name",
     "last_name",
     "email",
