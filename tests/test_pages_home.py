@@ -11,7 +11,8 @@ from salestrack.activities.services import activity_log
 from salestrack.deals.models import Opportunity
 from salestrack.deals.services import opportunity_create
 from salestrack.leads.services import lead_create
-from tests.conftest import signed_in
+from salestrack.teams.services import user_create
+from tests.conftest import PASSWORD, signed_in
 
 TODAY = datetime.date.today()
 YESTERDAY = TODAY - datetime.timedelta(days=1)
@@ -90,6 +91,14 @@ def test_my_day_shows_only_my_records(org, world, viewer):
 def test_my_day_team_view_shows_the_subtree_only(org, world, viewer):
     html = signed_in(getattr(org, viewer)).get("/?scope=team").content.decode()
     assert {who for who in NAMES if shown(html, who)} == TEAM[viewer]
+
+
+def test_a_manager_of_no_team_sees_only_their_own_in_the_team_view(org, world):
+    lonely = user_create(username="lena", role="manager", password=PASSWORD)
+    records_of(lonely)
+    html = signed_in(lonely).get("/?scope=team").content.decode()
+    assert "Call-lena" in section(html, "recent-head")
+    assert {who for who in NAMES if shown(html, who)} == set()
 
 
 @pytest.mark.parametrize("viewer,switch", [("rep", False), ("manager", True), ("admin", True)])

@@ -54,28 +54,38 @@ def managed_team_ids(user: User) -> set[int]:
     return user._visible_team_ids
 
 
+def owner_ids(user: User) -> list[int] | None:
+    """The owners whose records `user` sees: themselves and their subtree; None for an admin."""
+    if user.role == User.Role.ADMIN:
+        return None
+    if not managed_team_ids(user):
+        return [user.pk]
+    # Cached on the user object, as managed_team_ids is.
+    if not hasattr(user, "_visible_owner_ids"):
+        teams = sorted(managed_team_ids(user))
+        people = User.objects.filter(Q(pk=user.pk) | Q(team_id__in=teams))
+        user._visible_owner_ids = sorted(people.values_list("id", flat=True))
+    return user._visible_owner_ids
+
+
 def owner_filter(user: User, field: str = "owner", *, gather: bool = False) -> Q | None:
     """A filter on the owner field for what `user` owns or manages; None means everything.
 
     gather=True is for totals over a team's records (the board, My Day): there the rows are
     best found from the owner index, which lists in a sort order should not use (below).
     """
-    if user.role == User.Role.ADMIN:
+    owners = owner_ids(user)
+    if owners is None:
         return None
-    if not managed_team_ids(user):
-        return Q(**{f"{field}_id": user.pk})
-    # A plain list of owner ids, not a join on the owner's team nor a subquery.
-    if not hasattr(user, "_visible_owner_ids"):
-        teams = sorted(user._visible_team_ids)
-        people = User.objects.filter(Q(pk=user.pk) | Q(team_id__in=teams))
-        user._visible_owner_ids = sorted(people.values_list("id", flat=True))
+    if len(owners) == 1:
+        return Q(**{f"{field}_id": owners[0]})
     if connection.vendor == "sqlite" and not gather:
         # A team owns one row in twenty. Offered the owner index, SQLite reads all of the team's
         # rows (50,000 leads) and sorts them, whatever the list's order; without it, it walks
         # the index of that order and stops at the page's end, 40 times sooner. PostgreSQL
         # weighs both ways itself.
-        return Q(In(_NoIndex(F(f"{field}_id")), user._visible_owner_ids))
-    return Q(**{f"{field}_id__in": user._visible_owner_ids})
+        return Q(In(_NoIndex(F(f"{field}_id")), owners))
+    return Q(**{f"{field}_id__in": owners})
 
 
 class _NoIndex(Func):
@@ -123,7 +133,7 @@ def _touched(user: User, q: Q, model: type[Model]) -> Q | IsNull:
 
 def _one_owner(user: User) -> bool:
     """Whether the owner filter is one person's (a rep's, or a manager's of an empty team)."""
-    return len(getattr(user, "_visible_owner_ids", [user.pk])) == 1
+    return len(owner_ids(user) or ()) == 1
 
 
 def record_owner(model: type[Model], column: str) -> Subquery:
@@ -163,7 +173,7 @@ def _activities(user: User, q: Q) -> QuerySet:
             | loose & Q(on_contact__in=Contact.objects.filter(q).values("id"))
             | loose & Q(on_contact__in=deals.exclude(contact=None).values("contact_id"))
         )
-    owners = user._visible_owner_ids
+    owners = owner_ids(user)
 
     def a_deal_on(column: str) -> Subquery:
         return Subquery(deals.filter(**{column: OuterRef(column)}).values("pk")[:1])

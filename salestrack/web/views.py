@@ -16,7 +16,7 @@ from salestrack.deals.rotting import rotting_q
 from salestrack.leads.models import Lead
 from salestrack.search import index
 from salestrack.teams.models import User
-from salestrack.teams.visibility import owner_filter, record_owner, visible
+from salestrack.teams.visibility import owner_filter, owner_ids, record_owner, visible
 from salestrack.web import search as site_search
 from salestrack.web.forms import record_label
 
@@ -103,7 +103,7 @@ def home(request):
     # one person's records are gathered as id lists, a team's (too many) are checked row by
     # row through each activity's record owner (see visibility._activities).
     mine = owned_by(user, scope)
-    owners = [user.pk] if scope == "mine" else getattr(user, "_visible_owner_ids", None)
+    owners = [user.pk] if scope == "mine" else owner_ids(user)
     activities = Activity.objects.filter(done=True)
     if owners is None:  # an admin's team is everyone
         on_my_records = Q(lead__isnull=False) | Q(opportunity__isnull=False)
