@@ -29,6 +29,7 @@ from salestrack.lib.errors import ServiceError, StaleVersion
 from salestrack.teams.models import Team
 from salestrack.teams.visibility import assignable_owners, get_visible_or_404, visible
 from salestrack.web import pages
+from salestrack.web.filters import people_choices, team_choices
 
 CARDS = 20
 CARD_FIELDS = [
@@ -67,20 +68,9 @@ class BoardFilters(forms.Form):
     def list_choices(self) -> None:
         """Read the owner and team choices for the page's selects (`select` filter), as plain
         values: no User object per option. Only the whole board shows them."""
-        people = self.fields["owner"].queryset.order_by("first_name", "last_name", "username")
-        self.fields["owner"].plain_choices = [
-            ("", "Anyone"),
-            *(
-                (pk, f"{first} {last}".strip() or name)
-                for pk, first, last, name in people.values_list(
-                    "id", "first_name", "last_name", "username"
-                )
-            ),
-        ]
-        self.fields["team"].plain_choices = [
-            ("", "Any team"),
-            *Team.objects.order_by("name").values_list("id", "name"),
-        ]
+        owners = self.fields["owner"].queryset
+        self.fields["owner"].plain_choices = [("", "Anyone"), *people_choices(owners)]
+        self.fields["team"].plain_choices = [("", "Any team"), *team_choices(Team.objects.all())]
 
     def pipeline_chosen(self) -> Pipeline | None:
         """The pipeline asked for, else the default one (pipelines sort default first)."""

@@ -25,17 +25,22 @@ class RecordListFilter(django_filters.FilterSet):
         # for an admin), read as plain values: 200 User objects per page view cost more than
         # the list's own query. Any active user or team still passes validation.
         user = self.request.user
-        owners = visibility.assignable_owners(user).order_by("first_name", "last_name", "username")
-        people = owners.values_list("id", "first_name", "last_name", "username")
-        self.form.fields["owner"].plain_choices = [
-            ("", "Anyone"),
-            *((pk, f"{first} {last}".strip() or name) for pk, first, last, name in people),
-        ]
-        teams = Team.objects.order_by("name")
+        owners = visibility.assignable_owners(user)
+        self.form.fields["owner"].plain_choices = [("", "Anyone"), *people_choices(owners)]
+        teams = Team.objects.all()
         if user.role != User.Role.ADMIN:
             mine = {user.team_id} if user.team_id else set()
             teams = teams.filter(pk__in=sorted(visibility.managed_team_ids(user) | mine))
-        self.form.fields["team"].plain_choices = [
-            ("", "Any team"),
-            *teams.values_list("id", "name"),
-        ]
+        self.form.fields["team"].plain_choices = [("", "Any team"), *team_choices(teams)]
+
+
+def people_choices(users) -> list[tuple[int, str]]:
+    """(id, name) of `users` by name, read as plain values: no User object per option."""
+    people = users.order_by("first_name", "last_name", "username").values_list(
+        "id", "first_name", "last_name", "username"
+    )
+    return [(pk, f"{first} {last}".strip() or name) for pk, first, last, name in people]
+
+
+def team_choices(teams) -> list[tuple[int, str]]:
+    return list(teams.order_by("name").values_list("id", "name"))
