@@ -303,6 +303,35 @@ def test_show_more_queries_do_not_grow_with_deals(
         client.get(url, **HTMX)
 
 
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL weighs its own"
+)
+def test_a_columns_cards_are_read_in_close_date_order_from_the_board_index(org, account, stages):
+    # Offered the open-totals index as well, SQLite sorted a whole column to show 20 cards:
+    # it did so once the tables had statistics (as `salestrack generate` leaves them) saying
+    # that most deals are closed, so that a stage's open deals looked fewer in that index.
+    make_deals(org.rep, account, 6)
+    make_deals(org.rep, account, 50, stage=stages["Closed won"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as captured:
+        signed_in(org.manager).get("/board/")
+    cards = [
+        q["sql"] for q in captured if "LIMIT 21" in q["sql"] and "deals_opportunity" in q["sql"]
+    ]
+    assert cards
+    with connection.cursor() as cursor:
+        for sql in cards:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            rows = cursor.fetchall()
+            # The steps of the subquery that picks the page's ids (the outer query then sorts
+            # only those 21 rows).
+            subquery = next(id_ for id_, _, _, step in rows if step.startswith("LIST SUBQUERY"))
+            steps = [step for _, parent, _, step in rows if parent == subquery]
+            assert any("opp_board_idx" in s or "opp_stage_closed_idx" in s for s in steps), steps
+            assert not any("TEMP B-TREE" in s for s in steps), steps
+
+
 # --- moving a deal ---------------------------------------------------------------------------
 
 

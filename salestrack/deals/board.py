@@ -122,16 +122,20 @@ def _deals(request, filters: BoardFilters) -> tuple[QuerySet, str]:
     return deals, view
 
 
-def _window(deals, stages: list[Stage], filters: BoardFilters):
+def _window(deals, stages: list[Stage], filters: BoardFilters, *, totals: bool = False):
     """Open deals, and closed ones only within the window: per stage, so that each condition
     is a plain range on the (stage, ...) indexes rather than an OR over the whole table."""
     days = filters.closed_days() if filters.is_valid() else None
-    open_ids = [s.pk for s in stages if not s.is_closed]
+    opened = Q(stage__in=[s.pk for s in stages if not s.is_closed])
+    if totals:
+        # Implied by the stages, but said so that the totals are read from opp_open_totals_idx
+        # alone. Not for cards: SQLite then took that index too and sorted a column's 10,000
+        # deals (11 ms) instead of walking opp_board_idx in close-date order (0.1 ms).
+        opened &= Q(is_closed=False)
     closed = Q(stage__in=[s.pk for s in stages if s.is_closed])
     if days is not None:
         closed &= Q(closed_date__gte=timezone.localdate() - datetime.timedelta(days=days))
-    # `is_closed=False` is implied by the stages, but said so that opp_open_totals_idx applies.
-    return deals.filter(Q(stage__in=open_ids, is_closed=False) | closed)
+    return deals.filter(opened | closed)
 
 
 def _columns(deals, stages: list[Stage], filters: BoardFilters) -> list[Column]:
@@ -142,7 +146,7 @@ def _columns(deals, stages: list[Stage], filters: BoardFilters) -> list[Column]:
     # Open and closed columns are summed apart: one query with an OR of the two made SQLite
     # read every deal ever closed (300,000 of them) for an admin's board.
     parts = [
-        _window(deals, [s for s in stages if s.is_closed == closed], filters)
+        _window(deals, [s for s in stages if s.is_closed == closed], filters, totals=True)
         .order_by()
         .values("stage")
         .annotate(count=Count("*"), total=Sum("amount"), weighted=weighted)
