@@ -22,6 +22,7 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
 from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
+from salestrack.lib.sql import among
 from salestrack.teams.models import Team, User
 
 RECORDS = ("lead", "opportunity", "account", "contact")  # what an activity may be on
@@ -120,14 +121,15 @@ def visible(user, model: type[Model], *, gather: bool = False) -> QuerySet:
 def _touched(user: User, q: Q, model: type[Model]) -> Q | IsNull:
     """The accounts (or contacts) that one of the deals of the owners in `q` is on.
 
-    As with activities (see _activities): one owner's deals are few and gathered once; a team's
+    As with activities (see _activities): one owner's deals are few and gathered once (in a
+    form the global search can also combine with its indexes, see lib.sql.among); a team's
     are too many to gather per request, so each account walked in the list's order is checked
     by one lookup of its deals instead (a scalar subquery, which no database hashes).
     """
     column = "account_id" if model is Account else "contact_id"
     deals = Opportunity.objects.filter(q)
     if _one_owner(user):
-        return Q(pk__in=deals.exclude(**{column: None}).values(column))
+        return among("pk", deals.exclude(**{column: None}).values(column))
     return IsNull(Subquery(deals.filter(**{column: OuterRef("pk")}).values("pk")[:1]), False)
 
 
