@@ -6,6 +6,7 @@ import pytest
 
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.services import activity_log
+from salestrack.deals.models import Stage
 from salestrack.deals.pipelines import pipeline_create
 from salestrack.deals.services import opportunity_create
 from salestrack.leads.models import Lead
@@ -150,3 +151,34 @@ def test_walking_the_pages_gives_every_lead_once_in_order(
     assert len(expected) == 120
     assert ids == expected
     assert pages == 3
+
+
+# Write paths
+
+
+def test_writes_cost_a_fixed_number_of_queries(org, as_user, soon, django_assert_num_queries):
+    api = as_user(org.rep)
+    api.get("/api/v1/users")
+    lead = lead_create(by=org.rep, last_name="Lovelace", company="Initech")
+    # The token; the lead among those the rep may change; lock it; create and audit the
+    # account and the contact; the default pipeline and stage; the account's type; create,
+    # audit and date the deal; move the lead's activities; save and audit the lead. Each
+    # service called inside the conversion also opens and releases a savepoint (6 statements),
+    # as does the conversion itself here, where the test's transaction holds the request's.
+    body = {"opportunity": {"name": "Initech deal", "amount": "1000", "close_date": str(soon)}}
+    with django_assert_num_queries(24):
+        response = api.post(f"/api/v1/leads/{lead.pk}/convert", body, format="json")
+    assert response.status_code == 201, response.json()
+    deal = response.json()["opportunity"]
+    stage = Stage.objects.get(pipeline__is_default=True, name="Qualification")
+    # The token; the deal among those the rep may change; the stage asked for; lock the deal;
+    # save it, audit it and date the change; the savepoint of the test's transaction (2).
+    with django_assert_num_queries(9):
+        response = api.patch(
+            f"/api/v1/opportunities/{deal['id']}", {"stage_id": stage.pk}, format="json"
+        )
+    assert response.status_code == 200, response.json()
+    # The token; insert and audit the lead; the savepoint (2).
+    with django_assert_num_queries(5):
+        response = api.post("/api/v1/leads", {"last_name": "Hopper"}, format="json")
+    assert response.status_code == 201, response.json()

@@ -131,7 +131,7 @@ def opportunity_create(
         close_date=close_date,
         amount=amount,
         owner=owner or by,
-        pipeline_id=stage.pipeline_id,
+        pipeline=stage.pipeline,  # the audit names it; default_stage() has it at hand
         type=Opportunity.Type.EXISTING_BUSINESS if repeat else Opportunity.Type.NEW_BUSINESS,
     )
     _enter_stage(opp, stage, lost_reason=lost_reason, by=by, now=now)

@@ -171,7 +171,7 @@ def lead_convert(
     if account is not None and contact is not None and contact.account_id not in (None, account.pk):
         raise ValidationError({"contact_id": ["That contact is not at the chosen account."]})
 
-    owner = current.owner
+    owner = by if current.owner_id == by.pk else current.owner  # most convert their own
     address = {name: getattr(current, name) for name in ADDRESS_FIELDS}
     company = {
         "name": current.company or str(current),

@@ -222,13 +222,18 @@ def assignable_owners(user) -> QuerySet:
 
 def get_visible_or_404(user, model: type[Model], pk, *, write: bool = False) -> Model:
     """The record if `user` may see it, else 404; with write=True, 403 when it is read-only."""
+    # A write reads the record among those the user may change: one query where it is theirs,
+    # the common case; only a refusal asks whether they may see it at all (403 or 404).
     try:
-        instance = visible(user, model).get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError):
-        raise Http404(f"No {model._meta.verbose_name} with that id") from None
-    if write and not can_write(user, instance):
-        raise PermissionDenied(f"This {model._meta.verbose_name} is read-only for you.")
-    return instance
+        return (writable if write else visible)(user, model).get(pk=pk)
+    except (ValueError, TypeError):
+        pass  # not an id
+    except model.DoesNotExist:
+        if write and visible(user, model).filter(pk=pk).exists():
+            raise PermissionDenied(
+                f"This {model._meta.verbose_name} is read-only for you."
+            ) from None
+    raise Http404(f"No {model._meta.verbose_name} with that id")
 
 
 def can_write(user, instance: Model) -> bool:
