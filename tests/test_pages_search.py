@@ -123,6 +123,38 @@ def test_results_are_capped_per_kind_with_a_link_to_see_all(org):
     assert "/leads/?q=jones" not in few
 
 
+def test_deals_are_found_by_their_name_or_their_accounts_word_by_word_newest_first(org):
+    initech = account_create(by=org.rep, name="Initech Inc")
+    hooli = account_create(by=org.rep, name="Hooli")
+    deal = {
+        name: opportunity_create(by=org.rep, account=account, name=name, close_date=TODAY)
+        for name, account in [
+            ("Initech renewal", initech),  # both its name and its account say initech
+            ("Printers", initech),
+            ("Hooli renewal", hooli),
+            ("Initech referral", hooli),
+            ("Nucleus", hooli),
+        ]
+    }
+
+    def found(q, limit=10):
+        return [d.name for d in search(org.rep, q, limit=limit)["opportunities"]]
+
+    newest_first = ["Initech referral", "Printers", "Initech renewal"]
+    assert found("initech") == newest_first  # each deal once, though both match
+    assert found("initech", limit=2) == newest_first[:2]
+    assert found("renewal hooli") == ["Hooli renewal"]  # one word each from name and account
+    assert found("printers inc") == ["Printers"]
+    assert found("in ref") == ["Initech referral"]  # 2 characters: the start of a field
+    assert found("nucleus z") == []  # a 1-character word must be there too
+    assert found("nucleus h") == ["Nucleus"]  # ... and may be in the account's name
+    assert found("zzz initech") == []
+    assert set(found("renewal")) == {"Initech renewal", "Hooli renewal"}
+    assert deal["Nucleus"].pk not in [
+        d.pk for d in search(org.other_rep, "nucleus")["opportunities"]
+    ]
+
+
 @pytest.mark.parametrize("q", ["", "a", " a ", "\x00a"])
 def test_a_short_query_shows_a_hint_and_searches_nothing(
     org, world, q, django_assert_max_num_queries

@@ -81,6 +81,9 @@ def build(people: dict[str, User]) -> list[Case]:
         .first()
     )
     surname = Lead.objects.filter(owner=rep).values_list("last_name", flat=True).first() or "smith"
+    # A word of company names, which thousands of accounts (and their deals) share.
+    company_word = Account.objects.filter(owner=rep).values_list("name", flat=True).first() or "x"
+    company_word = company_word.split()[0]
 
     def get(client, url):
         return lambda: client.get(url)
@@ -122,6 +125,9 @@ def build(people: dict[str, User]) -> list[Case]:
         Case("search (admin)", get(clients["admin"], f"/search/?q={surname}")),
         Case("search (manager)", get(page, f"/search/?q={surname}")),
         Case("search (rep)", get(clients["rep"], f"/search/?q={surname}")),
+        Case("search company word (admin)", get(clients["admin"], f"/search/?q={company_word}")),
+        Case("search company word (manager)", get(page, f"/search/?q={company_word}")),
+        Case("search company word (rep)", get(clients["rep"], f"/search/?q={company_word}")),
         Case("board (team)", get(page, "/board/")),
         Case("board (everyone)", get(clients["admin"], "/board/")),
         Case("record page, long timeline", get(clients["admin"], f"/opportunities/{busiest.pk}/")),

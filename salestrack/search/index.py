@@ -12,8 +12,9 @@ case-insensitively, so "ada initech" finds Ada Lovelace of Initech:
 import re
 
 from django.db import connections
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import IsNull
 from django.db.models.sql.where import WhereNode
 
 from salestrack.accounts.models import Account, Contact
@@ -70,10 +71,40 @@ def newest(queryset: QuerySet, q: str, limit: int) -> list[Model]:
         # The ids first, then their rows and related rows: PostgreSQL otherwise joins the owner
         # and account of all 2,000 matches of a common name before keeping the newest ten.
         # The outer query drops the filters the ids already passed (as lib/keyset.py does).
+        if queryset.model is Opportunity and not rows.query.is_empty():
+            ids = _newest_opportunity_ids(queryset, q, limit)
+        else:
+            ids = rows.values("pk")[:limit]
         outer = queryset.all()
         outer.query.where = WhereNode()
-        rows = outer.filter(pk__in=rows.values("pk")[:limit]).order_by("-pk")
+        rows = outer.filter(pk__in=ids).order_by("-pk")
     return list(rows[:limit])
+
+
+def _newest_opportunity_ids(queryset: QuerySet, q: str, limit: int) -> QuerySet:
+    """PostgreSQL: the newest opportunities whose name or account's name has every word.
+
+    As one condition, `name LIKE w OR account_id IN (accounts like w)` left PostgreSQL two ways
+    to read the accounts, and it took both: a hash of the 10,000 accounts named "... Inc" to
+    walk the deals newest first, and their ids to gather deals by index (22 ms). Here the first
+    word is asked twice, once of the name and once of the account's (a join, which PostgreSQL
+    can answer either way, by walking the deals and looking up each one's account or by
+    gathering the few accounts of a rare word), each arm keeps its newest, and the other words
+    are checked on each row, the account's name by a lookup of that one account.
+    """
+    first, *others = [w for w in words(q) if len(w) >= 2]
+    lookup = "icontains" if len(first) > 2 else "istartswith"
+    rest = Q()
+    for word in others:
+        other = "icontains" if len(word) > 2 else "istartswith"
+        account = Account.objects.filter(pk=OuterRef("account_id"), **{f"name__{other}": word})
+        rest &= Q(**{f"name__{other}": word}) | IsNull(Subquery(account.values("pk")[:1]), False)
+    for word in words(q):
+        if len(word) == 1:
+            rest &= _contains(Opportunity, word)
+    arms = [queryset.filter(rest, **{f"{field}__{lookup}": first}) for field in FIELDS[Opportunity]]
+    by_name, by_account = (arm.order_by("-pk").values("pk")[:limit] for arm in arms)
+    return by_name.union(by_account, all=True)
 
 
 def _narrow(queryset: QuerySet, q: str, *, newest_first: bool) -> QuerySet:
