@@ -1,3 +1,4 @@
+import gc
 import json
 import platform
 import time
@@ -42,7 +43,11 @@ class Command(BaseCommand):
         header = f"{'case':38} {'p50':>7} {'p95':>7} {'max':>7} {'SQL':>4} {'floor':>7} {'x':>5}"
         self.stdout.write(header + "\n" + "-" * len(header))
         results = []
-        for case in cases.build(people):
+        built = cases.build(people)
+        # As each server worker does once loaded (wsgi.py): what exists now is never garbage,
+        # and without this the collector's full passes over it took 14 to 25 ms of a request.
+        gc.freeze()
+        for case in built:
             if only and only not in case.name:
                 continue
             result = timing.measure(case.name, case.call, runs=runs)
