@@ -129,7 +129,7 @@ def _window(deals, stages: list[Stage], filters: BoardFilters, *, totals: bool =
     opened = Q(stage__in=[s.pk for s in stages if not s.is_closed])
     if totals:
         # Implied by the stages, but said so that the totals are read from opp_open_totals_idx
-        # alone. Not for cards: SQLite then took that index too and sorted a column's 10,000
+        # alone. Not for cards: SQLite then took that index too and sorted a column's 7,000
         # deals (11 ms) instead of walking opp_board_idx in close-date order (0.1 ms).
         opened &= Q(is_closed=False)
     closed = Q(stage__in=[s.pk for s in stages if s.is_closed])
