@@ -128,6 +128,9 @@ def build(people: dict[str, User]) -> list[Case]:
         Case("search company word (admin)", get(clients["admin"], f"/search/?q={company_word}")),
         Case("search company word (manager)", get(page, f"/search/?q={company_word}")),
         Case("search company word (rep)", get(clients["rep"], f"/search/?q={company_word}")),
+        # A word no record has, as a typo is: nothing stops a walk through the rows early.
+        Case("search missing word (admin)", get(clients["admin"], "/search/?q=zqxw")),
+        Case("search missing word (manager)", get(page, "/search/?q=zqxw")),
         Case("board (team)", get(page, "/board/")),
         Case("board (everyone)", get(clients["admin"], "/board/")),
         Case("record page, long timeline", get(clients["admin"], f"/opportunities/{busiest.pk}/")),

@@ -12,7 +12,7 @@ case-insensitively, so "ada initech" finds Ada Lovelace of Initech:
 import re
 
 from django.db import connections
-from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import IsNull
 from django.db.models.sql.where import WhereNode
@@ -41,6 +41,9 @@ FTS_TABLES = {
 # like "inc") shows the newest FTS_CAP of them: sorting every match by another column is what
 # makes such a query slow. The global search (`newest`) has no such cap.
 FTS_CAP = 10_000
+# PostgreSQL: how many of a kind's newest ids the global search walks before it gathers the
+# older matches through the indexes instead (see newest()).
+RECENT_IDS = 20_000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # NUL, which PostgreSQL refuses, and the marker
 
 
@@ -58,30 +61,69 @@ def matching(queryset: QuerySet, q: str) -> QuerySet:
     return _narrow(queryset, q, newest_first=False)
 
 
-def newest(queryset: QuerySet, q: str, limit: int) -> list[Model]:
+def newest(queryset: QuerySet, q: str, limit: int, *, cutoff: int | None = None) -> list[Model]:
     """Up to `limit` rows of `queryset` matching `q`, newest first.
 
     On SQLite the index is read newest first, and reading stops once `limit` rows of
     `queryset` are found, however many records a common word matches.
+
+    PostgreSQL cannot read its trigram indexes in id order: it either walks the rows newest
+    first, checking each, or gathers every match through the indexes and sorts them. Walking
+    suits a common word (the first thousand rows hold ten matches) and gathering a rare one,
+    and its estimates cannot tell them apart: it walked all 1,000,000 leads for a word none
+    has (1.4 s for an admin), or gathered 7,000 matches of a surname to keep ten (50 ms). Given
+    a `cutoff` (recent_cutoffs()), it walks only the ids above it, and gathers below it only if
+    those held fewer than `limit` matches, which a common word never leaves to do. Without one
+    the planner chooses, as it does well where the rows are also narrowed by their owners (the
+    owner index bounds both ways): the two steps made a rep's searches twice as slow.
     """
     rows = _narrow(queryset, q, newest_first=True)
-    if not rows.query.order_by:
-        rows = rows.order_by("-pk")
-    if connections[queryset.db].vendor == "postgresql":
-        # The ids first, then their rows and related rows: PostgreSQL otherwise joins the owner
-        # and account of all 2,000 matches of a common name before keeping the newest ten.
-        # The outer query drops the filters the ids already passed (as lib/keyset.py does).
-        if queryset.model is Opportunity and not rows.query.is_empty():
-            ids = _newest_opportunity_ids(queryset, q, limit)
-        else:
-            ids = rows.values("pk")[:limit]
-        outer = queryset.all()
-        outer.query.where = WhereNode()
-        rows = outer.filter(pk__in=ids).order_by("-pk")
-    return list(rows[:limit])
+    if connections[queryset.db].vendor != "postgresql":
+        return list((rows if rows.query.order_by else rows.order_by("-pk"))[:limit])
+    if rows.query.is_empty():
+        return []
+    if cutoff is None:
+        return _rows(queryset, _ids(queryset, rows, q, limit, Q(), walk=True), limit)
+    found = _rows(queryset, _ids(queryset, rows, q, limit, Q(pk__gt=cutoff), walk=True), limit)
+    if len(found) < limit:
+        more = limit - len(found)
+        found += _rows(queryset, _ids(queryset, rows, q, more, Q(pk__lte=cutoff), walk=False), more)
+    return found
 
 
-def _newest_opportunity_ids(queryset: QuerySet, q: str, limit: int) -> QuerySet:
+def recent_cutoffs(models: list[type[Model]]) -> dict[type[Model], int]:
+    """PostgreSQL: for each model, the id below which newest() gathers instead of walking.
+
+    All in one statement: the global search asks for its four kinds at once. SQLite: none.
+    """
+    if connections[models[0].objects.db].vendor != "postgresql":
+        return {}
+    tops = ", ".join(f"(SELECT max(id) FROM {model._meta.db_table})" for model in models)
+    with connections[models[0].objects.db].cursor() as cursor:
+        cursor.execute(f"SELECT {tops}")
+        row = cursor.fetchone()
+    return {model: (top or 0) - RECENT_IDS for model, top in zip(models, row, strict=True)}
+
+
+def _ids(queryset, rows, q: str, limit: int, window: Q, *, walk: bool) -> QuerySet:
+    """The ids of the newest `limit` matches within `window`; walk=False orders them by an
+    expression, which no index gives, so that PostgreSQL gathers the matches and sorts them."""
+    order = "-pk" if walk else (F("pk") + 0).desc()
+    if queryset.model is Opportunity:
+        return _newest_opportunity_ids(queryset.filter(window), q, limit, order)
+    return rows.filter(window).order_by(order).values("pk")[:limit]
+
+
+def _rows(queryset: QuerySet, ids: QuerySet, limit: int) -> list[Model]:
+    # The ids first, then their rows and related rows: PostgreSQL otherwise joins the owner
+    # and account of all 2,000 matches of a common name before keeping the newest ten.
+    # The outer query drops the filters the ids already passed (as lib/keyset.py does).
+    outer = queryset.all()
+    outer.query.where = WhereNode()
+    return list(outer.filter(pk__in=ids).order_by("-pk")[:limit])
+
+
+def _newest_opportunity_ids(queryset: QuerySet, q: str, limit: int, order) -> QuerySet:
     """PostgreSQL: the newest opportunities whose name or account's name has every word.
 
     As one condition, `name LIKE w OR account_id IN (accounts like w)` left PostgreSQL two ways
@@ -103,7 +145,7 @@ def _newest_opportunity_ids(queryset: QuerySet, q: str, limit: int) -> QuerySet:
         if len(word) == 1:
             rest &= _contains(Opportunity, word)
     arms = [queryset.filter(rest, **{f"{field}__{lookup}": first}) for field in FIELDS[Opportunity]]
-    by_name, by_account = (arm.order_by("-pk").values("pk")[:limit] for arm in arms)
+    by_name, by_account = (arm.order_by(order).values("pk")[:limit] for arm in arms)
     return by_name.union(by_account, all=True)
 
 

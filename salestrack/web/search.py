@@ -9,7 +9,7 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
 from salestrack.search import index
-from salestrack.teams.visibility import visible
+from salestrack.teams.visibility import owner_ids, visible
 
 MIN_LENGTH = 2
 
@@ -31,9 +31,13 @@ def search(user, q: str, limit: int = 10) -> dict[str, list]:
     if len(q) < MIN_LENGTH:
         return {kind: [] for kind in KINDS}
     results = {}
+    # Where nothing but the words narrows the rows (an admin), PostgreSQL is told how far to
+    # walk them (see index.newest).
+    everyone = owner_ids(user) is None
+    cutoffs = index.recent_cutoffs([model for model, _ in KINDS.values()]) if everyone else {}
     for kind, (model, related) in KINDS.items():
         rows = visible(user, model).select_related(*related)
-        results[kind] = index.newest(rows, q, limit)
+        results[kind] = index.newest(rows, q, limit, cutoff=cutoffs.get(model))
     return results
 
 
