@@ -100,6 +100,12 @@ def build(people: dict[str, User]) -> list[Case]:
         Case("page leads by owner+status", get(page, f"/leads/?owner={rep.pk}&status=working")),
         Case("page leads sorted by name", get(page, "/leads/?sort=name")),
         Case("page leads deep (admin)", get(clients["admin"], f"/leads/?after={page_deep}")),
+        # A surname's matches sit together in a list by name: a walk of the name index meets
+        # them late.
+        Case(
+            "page leads search by name (admin)",
+            get(clients["admin"], f"/leads/?q={surname}&sort=name"),
+        ),
         Case("page accounts", get(page, "/accounts/")),
         Case("page contacts", get(page, "/contacts/")),
         Case("page opportunities", get(page, "/opportunities/")),
