@@ -134,16 +134,17 @@ def _newest_opportunity_ids(queryset: QuerySet, q: str, limit: int, order) -> Qu
     gathering the few accounts of a rare word), each arm keeps its newest, and the other words
     are checked on each row, the account's name by a lookup of that one account.
     """
-    first, *others = [w for w in words(q) if len(w) >= 2]
-    lookup = "icontains" if len(first) > 2 else "istartswith"
+    found = words(q)
+    first, *others = [w for w in found if len(w) >= 2]
     rest = Q()
     for word in others:
-        other = "icontains" if len(word) > 2 else "istartswith"
+        other = _lookup(word)
         account = Account.objects.filter(pk=OuterRef("account_id"), **{f"name__{other}": word})
         rest &= Q(**{f"name__{other}": word}) | IsNull(Subquery(account.values("pk")[:1]), False)
-    for word in words(q):
+    for word in found:
         if len(word) == 1:
             rest &= _contains(Opportunity, word)
+    lookup = _lookup(first)
     arms = [queryset.filter(rest, **{f"{field}__{lookup}": first}) for field in FIELDS[Opportunity]]
     by_name, by_account = (arm.order_by(order).values("pk")[:limit] for arm in arms)
     return by_name.union(by_account, all=True)
@@ -193,7 +194,7 @@ def _fts_query(indexed: list[str]) -> str:
 
 def _trigram(model: type[Model], word: str) -> Q:
     """PostgreSQL: a word in (or, 2 characters, at the start of) any field, by its index."""
-    lookup = "icontains" if len(word) > 2 else "istartswith"
+    lookup = _lookup(word)
     query = Q()
     for field in FIELDS[model]:
         if field == "account__name":
@@ -204,6 +205,12 @@ def _trigram(model: type[Model], word: str) -> Q:
         else:
             query |= Q(**{f"{field}__{lookup}": word})
     return query
+
+
+def _lookup(word: str) -> str:
+    """PostgreSQL: a word of 3+ characters is found anywhere in a field, a 2-character one at
+    its start (a trigram index cannot match fewer than three characters anywhere)."""
+    return "icontains" if len(word) > 2 else "istartswith"
 
 
 def _contains(model: type[Model], word: str) -> Q:

@@ -135,8 +135,7 @@ def deal_card(context, deal) -> str:
         f'<div class="meta"><strong>{_e(money(deal.amount, deal.currency))}</strong>'
         f'<time datetime="{close.isoformat()}" title="Close date"{overdue}>'
         f"{dateformat.format(close, 'M j' if close.year == today.year else 'M j, Y')}</time>"
-        f'<span class="avatar" title="Owner: {_e(owner.get_full_name() or owner.username)}">'
-        f"{_e(owner.initials)}</span></div>"
+        f"{_avatar(owner, 'Owner: ')}</div>"
         f'<div class="foot">{badge}<details class="move"><summary>Move to stage</summary>'
         f'<form class="move" method="post" action="{_url("board-move", pk)}'
         f'{_e(context.get("filters_query", ""))}">'
@@ -182,8 +181,13 @@ def _link(name: str, pk: int, text) -> str:
 
 
 def _owner(owner) -> str:
-    name = _e(owner.get_full_name() or owner.username)
-    return _cell(f'<span class="avatar" title="{name}">{_e(owner.initials)}</span>')
+    return _cell(_avatar(owner))
+
+
+def _avatar(owner, title: str = "") -> str:
+    """The owner's initials, named in full on hover."""
+    name = _e(f"{title}{owner.get_full_name() or owner.username}")
+    return f'<span class="avatar" title="{name}">{_e(owner.initials)}</span>'
 
 
 def _badge(css: str, text) -> str:
