@@ -255,13 +255,15 @@ def test_the_global_search_shows_the_newest_matches_first(org):
     assert [r.pk for r in index.newest(Lead.objects.all(), "sm", limit=5)] == newest
 
 
-@sqlite_only
 def test_a_list_filtered_by_a_very_common_word_covers_its_newest_matches(org, monkeypatch):
-    monkeypatch.setattr(index, "FTS_CAP", 3)
+    monkeypatch.setattr(index, "LIST_CAP", 3)
     leads = [lead_create(by=org.rep, last_name=f"Smith{n}") for n in range(5)]
     assert {r.pk for r in index.matching(Lead.objects.all(), "smith")} == {
         lead.pk for lead in leads[-3:]
     }
+    # The newest of them whatever the list's order: a list by name holds Smith2 to Smith4.
+    by_name = index.matching(Lead.objects.all(), "smith").order_by("last_name")
+    assert [r.last_name for r in by_name] == ["Smith2", "Smith3", "Smith4"]
     # The global search has no cap: it stops at its limit instead.
     assert len(index.newest(Lead.objects.all(), "smith", limit=10)) == 5
 
@@ -283,6 +285,25 @@ def test_every_query_reads_the_index_not_the_table(org, account):
 
 
 @postgres_only
+def test_an_admins_list_takes_the_newest_ids_then_older_ones_only_if_too_few(org, monkeypatch):
+    monkeypatch.setattr(index, "LIST_CAP", 3)
+    leads = [lead_create(by=org.rep, last_name=f"Smith{n}") for n in range(5)]
+    other = lead_create(by=org.rep, last_name="Jones")
+    everyone = Lead.objects.all()
+
+    def listed(cutoff):
+        return {r.pk for r in index.matching(everyone, "smith", cutoff=cutoff)}
+
+    newest = {lead.pk for lead in leads[-3:]}
+    assert listed(cutoff=other.pk) == newest  # no match above the cutoff: all gathered below
+    assert listed(cutoff=leads[3].pk) == newest  # one above it, two more from below
+    assert listed(cutoff=leads[0].pk) == newest  # enough above it: nothing gathered
+    monkeypatch.setattr(index, "LIST_CAP", 10)
+    assert listed(cutoff=leads[2].pk) == {lead.pk for lead in leads}
+    assert list(index.matching(everyone, "zqxw", cutoff=leads[2].pk)) == []
+
+
+@postgres_only
 def test_postgres_answers_with_the_trigram_indexes(org, account):
     with connection.cursor() as cursor:
         # A handful of rows: a full scan would be cheaper, so forbid it to see what else works.
@@ -290,7 +311,9 @@ def test_postgres_answers_with_the_trigram_indexes(org, account):
         cursor.execute("SET LOCAL enable_indexscan = off")
         for model in (Lead, Contact, Account, Opportunity):
             for q in ["hopper", "ho"]:
-                sql, params = index.matching(model.objects.all(), q).query.sql_with_params()
+                # The words' conditions, of which every search query is built.
+                rows = index._narrow(model.objects.all(), q, newest_first=False)
+                sql, params = rows.query.sql_with_params()
                 cursor.execute(f"EXPLAIN {sql}", params)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
                 assert "_trgm" in plan, plan

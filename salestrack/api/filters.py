@@ -14,6 +14,7 @@ from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
 from salestrack.search import index
 from salestrack.teams.models import User
+from salestrack.teams.visibility import owner_ids
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -52,7 +53,12 @@ class RecordFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         if queryset.model in index.FIELDS:
-            return index.matching(queryset, value)
+            user = getattr(self.request, "user", None)
+            everyone = user is not None and owner_ids(user) is None
+            cutoff = (
+                index.recent_cutoffs([queryset.model]).get(queryset.model) if everyone else None
+            )
+            return index.matching(queryset, value, cutoff=cutoff)
         query = Q()
         for field in self.search_fields:
             query |= Q(**{f"{field}__icontains": value.strip()})

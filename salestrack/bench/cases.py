@@ -106,6 +106,12 @@ def build(people: dict[str, User]) -> list[Case]:
             "page leads search by name (admin)",
             get(clients["admin"], f"/leads/?q={surname}&sort=name"),
         ),
+        Case("page leads search by name", get(page, f"/leads/?q={surname}")),
+        Case(
+            "page leads search company word by company",
+            get(page, f"/leads/?q={company_word}&sort=company"),
+        ),
+        Case("page contacts search by name", get(page, f"/contacts/?q={surname}")),
         Case("page accounts", get(page, "/accounts/")),
         Case("page contacts", get(page, "/contacts/")),
         Case("page opportunities", get(page, "/opportunities/")),
