@@ -9,7 +9,7 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
 from salestrack.search import index
-from salestrack.teams.visibility import owner_ids, visible
+from salestrack.teams.visibility import owner_ids, searchable
 
 MIN_LENGTH = 2
 
@@ -36,7 +36,7 @@ def search(user, q: str, limit: int = 10) -> dict[str, list]:
     everyone = owner_ids(user) is None
     cutoffs = index.recent_cutoffs([model for model, _ in KINDS.values()]) if everyone else {}
     for kind, (model, related) in KINDS.items():
-        rows = visible(user, model).select_related(*related)
+        rows = searchable(user, model).select_related(*related)
         results[kind] = index.newest(rows, q, limit, cutoff=cutoffs.get(model))
     return results
 
