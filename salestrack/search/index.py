@@ -12,15 +12,13 @@ case-insensitively, so "ada initech" finds Ada Lovelace of Initech:
 import re
 
 from django.db import connections
-from django.db.models import F, Lookup, Model, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models import F, Lookup, Model, Q, QuerySet, TextField
 from django.db.models.expressions import Col, Expression, RawSQL
-from django.db.models.lookups import IsNull
 from django.db.models.sql.where import WhereNode
 
 from salestrack.accounts.models import Account, Contact
 from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
-from salestrack.lib.sql import among
 from salestrack.search import schema
 
 MAX_WORDS = 5  # more only make the query slower
@@ -31,8 +29,6 @@ FIELDS = {
     Account: ["name", "website", "phone"],
     Opportunity: ["name", "account__name"],
 }
-# PostgreSQL: the kinds whose fields are searched as one column, search_text (migration 0002).
-SEARCH_TEXT = (Lead, Contact, Account)
 FTS_TABLES = {
     Lead: schema.EXTERNAL["lead"][0],
     Contact: schema.EXTERNAL["contact"][0],
@@ -142,8 +138,6 @@ def _ids(queryset, rows, q: str, limit: int, window: Q, *, walk: bool) -> QueryS
     """The ids of the newest `limit` matches within `window`; walk=False orders them by an
     expression, which no index gives, so that PostgreSQL gathers the matches and sorts them."""
     order = "-pk" if walk else (F("pk") + 0).desc()
-    if queryset.model is Opportunity:
-        return _newest_opportunity_ids(queryset.filter(window), q, limit, order)
     return rows.filter(window).order_by(order).values("pk")[:limit]
 
 
@@ -154,33 +148,6 @@ def _rows(queryset: QuerySet, ids: QuerySet, limit: int) -> list[Model]:
     outer = queryset.all()
     outer.query.where = WhereNode()
     return list(outer.filter(pk__in=ids).order_by("-pk")[:limit])
-
-
-def _newest_opportunity_ids(queryset: QuerySet, q: str, limit: int, order) -> QuerySet:
-    """PostgreSQL: the newest opportunities whose name or account's name has every word.
-
-    As one condition, `name LIKE w OR account_id IN (accounts like w)` left PostgreSQL two ways
-    to read the accounts, and it took both: a hash of the 10,000 accounts named "... Inc" to
-    walk the deals newest first, and their ids to gather deals by index (22 ms). Here the first
-    word is asked twice, once of the name and once of the account's (a join, which PostgreSQL
-    can answer either way, by walking the deals and looking up each one's account or by
-    gathering the few accounts of a rare word), each arm keeps its newest, and the other words
-    are checked on each row, the account's name by a lookup of that one account.
-    """
-    found = words(q)
-    first, *others = [w for w in found if len(w) >= 2]
-    rest = Q()
-    for word in others:
-        other = _lookup(word)
-        account = Account.objects.filter(pk=OuterRef("account_id"), **{f"name__{other}": word})
-        rest &= Q(**{f"name__{other}": word}) | IsNull(Subquery(account.values("pk")[:1]), False)
-    for word in found:
-        if len(word) == 1:
-            rest &= _contains(queryset, word)
-    lookup = _lookup(first)
-    arms = [queryset.filter(rest, **{f"{field}__{lookup}": first}) for field in FIELDS[Opportunity]]
-    by_name, by_account = (arm.order_by(order).values("pk")[:limit] for arm in arms)
-    return by_name.union(by_account, all=True)
 
 
 def _narrow(queryset: QuerySet, q: str, *, newest_first: bool) -> QuerySet:
@@ -226,34 +193,17 @@ def _fts_query(indexed: list[str]) -> str:
 
 
 def _trigram(model: type[Model], word: str) -> Q:
-    """PostgreSQL: a word in (or, 2 characters, at the start of) any field, by its index."""
-    if model in SEARCH_TEXT:
-        return Q(_Like(_SearchText(), _pattern(word, anywhere=len(word) > 2)))
-    lookup = _lookup(word)
-    query = Q()
-    for field in FIELDS[model]:
-        if field == "account__name":
-            # Next to an OR, `account_id IN (subquery)` alone made PostgreSQL read every
-            # opportunity; among() lets it also gather them by the account's name index.
-            accounts = Account.objects.filter(**{f"name__{lookup}": word})
-            query |= among("account_id", accounts.values("pk"))
-        else:
-            query |= Q(**{f"{field}__{lookup}": word})
-    return query
-
-
-def _lookup(word: str) -> str:
-    """PostgreSQL: a word of 3+ characters is found anywhere in a field, a 2-character one at
-    its start (a trigram index cannot match fewer than three characters anywhere)."""
-    return "icontains" if len(word) > 2 else "istartswith"
+    """PostgreSQL: a word in (or, 2 characters, at the start of) any field, by the index on
+    search_text (search/migrations/0002 and 0003; a trigram cannot match fewer than three
+    characters anywhere, but "\x01JO" is the start of a field)."""
+    return Q(_Like(_SearchText(), _pattern(word, anywhere=len(word) > 2)))
 
 
 def _contains(queryset: QuerySet, word: str) -> Q:
-    model = queryset.model
-    if model in SEARCH_TEXT and connections[queryset.db].vendor == "postgresql":
+    if connections[queryset.db].vendor == "postgresql":
         return Q(_Like(_SearchText(), _pattern(word, anywhere=True)))
     query = Q()
-    for field in FIELDS[model]:
+    for field in FIELDS[queryset.model]:
         query |= Q(**{f"{field}__icontains": word})
     return query
 

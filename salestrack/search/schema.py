@@ -21,9 +21,10 @@ search_opportunity_account.
 The same table rebuild drops the rebuilt table's triggers: `repair()` runs after every `migrate`
 and puts them back, re-indexing the kinds concerned.
 
-PostgreSQL: pg_trgm GIN indexes on UPPER(column), the expression Django's `icontains` and
-`istartswith` compile to, so the plain ORM lookups in index.py use them. PostgreSQL keeps them
-up to date itself.
+PostgreSQL: migration 0001 (install() below) made a pg_trgm GIN index per field; 0002 and 0003
+replaced them with one upper-cased `search_text` column per kind (generated for leads, contacts
+and accounts; kept by triggers for opportunities, which hold their account's name) in a GIN
+index on (ARRAY[owner_id], search_text). See those migrations for why.
 """
 
 from django.db.backends.base.base import BaseDatabaseWrapper
