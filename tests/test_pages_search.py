@@ -251,3 +251,21 @@ def test_search_query_count_is_pinned_and_does_not_grow(
         records_of(org.rep, tag=f"rob{n}")
     after = queries(client, url)
     assert after == before or two_steps and after < before  # more matches: one step enough
+
+
+@pytest.mark.parametrize("viewer", ["rep", "manager", "admin"])
+def test_the_search_page_query_count_is_pinned(org, world, viewer):
+    """Every kind found, rendered with its owner, account and stage: no query per result.
+
+    The session and the user, then one query per kind; a manager's team adds two (the team
+    tree and its people); on PostgreSQL an admin's search asks the newest ids first, then
+    looks below them for kinds with fewer than ten matches there (all four, on this data).
+    """
+    client = signed_in(getattr(org, viewer))
+    expected = {"rep": 6, "manager": 8, "admin": 6}[viewer]
+    if viewer == "admin" and connection.vendor == "postgresql":
+        expected = 11
+    assert queries(client, "/search/?q=rob") == expected
+    page = client.get("/search/?q=rob").content.decode()
+    for shown in ["Lead rob", "Contact rob", "Account-rob", "Deal-rob", "rob@lead.test"]:
+        assert shown in page
