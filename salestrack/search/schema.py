@@ -141,6 +141,27 @@ def optimize(connection: BaseDatabaseWrapper, kind: str | None = None) -> None:
     _execute(connection, [f"INSERT INTO {table} ({table}) VALUES ('optimize')" for table in tables])
 
 
+MERGE_PAGES = 200  # the most a merge() writes per index: a few milliseconds' work
+
+
+def merge(connection: BaseDatabaseWrapper) -> None:
+    """Merge the small segments that writes left in each index, if there are enough (SQLite).
+
+    Migration 0004 turns FTS5's own merging during writes off; lib/upkeep.py calls this beside
+    the requests instead. A positive page count merges only where a level holds 'usermerge' (4)
+    segments, so a pass with nothing to do costs a read of each index's structure.
+    """
+    if connection.vendor != "sqlite":
+        return
+    _execute(
+        connection,
+        [
+            f"INSERT INTO {t} ({t}, rank) VALUES ('merge', {MERGE_PAGES})"
+            for t in map(_fts_table, KINDS)
+        ],
+    )
+
+
 def _fts_table(kind: str) -> str:
     return EXTERNAL[kind][0] if kind in EXTERNAL else OPPORTUNITY_FTS
 
