@@ -95,6 +95,9 @@ def _database() -> dict:
         # Tests use a file, not shared-cache memory, so that locking behaves as in production.
         db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
     else:
+        # Django's backend, with a health check that asks the server only when it has said
+        # something (salestrack/lib/postgres/base.py).
+        db["ENGINE"] = "salestrack.lib.postgres"
         db["CONN_HEALTH_CHECKS"] = True
         # No JIT compilation: it pays off for reports that run for seconds, but PostgreSQL
         # starts it on a cost estimate, and a searched list whose estimate passed that mark
