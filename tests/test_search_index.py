@@ -25,7 +25,7 @@ from salestrack.deals.services import opportunity_create, opportunity_delete, op
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_delete, lead_update
 from salestrack.search import index, schema
-from salestrack.teams.visibility import searchable, visible
+from salestrack.teams.visibility import owner_ids, searchable, visible
 from salestrack.web.search import search
 from tests.test_pages_home import signed_in
 
@@ -40,6 +40,9 @@ def found(model, q: str, user=None) -> set[int]:
     listed = {row.pk for row in index.matching(rows, q)}
     newest = {row.pk for row in index.newest(rows, q, limit=100)}
     assert listed == newest, f"the list and the global search disagree on {q!r}"
+    owners = None if user is None else owner_ids(user)
+    if owners is not None:  # as the lists of someone who does not see everything ask it
+        assert {row.pk for row in index.matching(rows, q, owners=owners)} == listed
     return listed
 
 

@@ -54,11 +54,13 @@ class RecordFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         if queryset.model in index.FIELDS:
             user = getattr(self.request, "user", None)
-            everyone = user is not None and owner_ids(user) is None
-            cutoff = (
-                index.recent_cutoffs([queryset.model]).get(queryset.model) if everyone else None
-            )
-            return index.matching(queryset, value, cutoff=cutoff)
+            owners = owner_ids(user) if user is not None else []
+            if owners is None:
+                # Someone who sees everything: no owners to narrow by, so the newest ids are
+                # walked first (index.newest).
+                cutoff = index.recent_cutoffs([queryset.model]).get(queryset.model)
+                return index.matching(queryset, value, cutoff=cutoff)
+            return index.matching(queryset, value, owners=owners or None)
         query = Q()
         for field in self.search_fields:
             query |= Q(**{f"{field}__icontains": value.strip()})

@@ -20,6 +20,7 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
 from salestrack.search import schema
+from salestrack.teams.visibility import owned_by_any
 
 MAX_WORDS = 5  # more only make the query slower
 MAX_WORD_LENGTH = 254  # no searched field is longer (email), so a longer word matches nothing
@@ -54,7 +55,9 @@ def words(q: str) -> list[str]:
     return found[:MAX_WORDS]
 
 
-def matching(queryset: QuerySet, q: str, *, cutoff: int | None = None) -> QuerySet:
+def matching(
+    queryset: QuerySet, q: str, *, cutoff: int | None = None, owners: list[int] | None = None
+) -> QuerySet:
     """The rows of `queryset` that match every word of `q`, at most the newest LIST_CAP.
 
     The newest matches are picked first, then sorted as the list asks: without that,
@@ -67,6 +70,10 @@ def matching(queryset: QuerySet, q: str, *, cutoff: int | None = None) -> QueryS
     rows = _narrow(queryset, q, newest_first=True)
     if rows.query.is_empty():
         return rows
+    if owners is not None and queryset.model in (Lead, Opportunity):
+        # The list's rows are already its owners' (visible()); said again in the search
+        # index's terms, a team's matches of a word are one scan of it (visibility.searchable).
+        rows = rows.filter(owned_by_any(owners))
     if cutoff is None:
         ids = _ids(queryset, rows, q, LIST_CAP, Q(), walk=True)
         return queryset.filter(pk__in=ids)
