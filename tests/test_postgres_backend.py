@@ -1,0 +1,71 @@
+"""The PostgreSQL health check asks the server only when the connection has heard something."""
+
+import select
+import time
+
+import psycopg
+import pytest
+from django.db import connection, connections
+from django.db.backends.postgresql import base as django_backend
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's backend")
+
+
+@pytest.fixture
+def spare(db):
+    """A second connection to the test database, as a worker keeps one between requests."""
+    default = connections["default"]
+    wrapper = type(default)(default.settings_dict.copy(), alias="spare")
+    wrapper.ensure_connection()
+    yield wrapper
+    wrapper.close()
+
+
+@pytest.fixture
+def admin_link(spare):
+    """A plain connection from which to act on the spare one, outside any test transaction."""
+    params = spare.get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as link:
+        yield link
+
+
+def asked(monkeypatch) -> list[int]:
+    calls = []
+    original = django_backend.DatabaseWrapper.is_usable
+
+    def counting(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(django_backend.DatabaseWrapper, "is_usable", counting)
+    return calls
+
+
+def wait_readable(wrapper, seconds: float = 2.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if select.select([wrapper.connection.pgconn.socket], [], [], 0.05)[0]:
+            return
+    raise AssertionError("the server never wrote to the connection")
+
+
+def test_an_idle_connection_is_usable_without_a_round_trip(spare, monkeypatch):
+    calls = asked(monkeypatch)
+    assert spare.is_usable() is True
+    assert calls == []
+
+
+def test_a_connection_the_server_closed_is_not_usable(spare, admin_link):
+    admin_link.execute("SELECT pg_terminate_backend(%s)", [spare.connection.info.backend_pid])
+    wait_readable(spare)
+    assert spare.is_usable() is False
+
+
+def test_a_connection_that_heard_something_is_asked(spare, admin_link, monkeypatch):
+    with spare.connection.cursor() as cursor:
+        cursor.execute("LISTEN salestrack_test")
+    admin_link.execute("NOTIFY salestrack_test")
+    wait_readable(spare)
+    calls = asked(monkeypatch)
+    assert spare.is_usable() is True
+    assert calls == [1]
