@@ -27,6 +27,7 @@ from salestrack.leads.services import lead_create, lead_delete, lead_update
 from salestrack.search import index, schema
 from salestrack.teams.visibility import owner_ids, searchable, visible
 from salestrack.web.search import search
+from tests.conftest import client_for
 from tests.test_pages_home import signed_in
 
 SOON = datetime.date.today() + datetime.timedelta(days=30)
@@ -274,6 +275,7 @@ def test_the_global_search_shows_the_newest_matches_first(org):
 
 def test_a_list_filtered_by_a_very_common_word_covers_its_newest_matches(org, monkeypatch):
     monkeypatch.setattr(index, "LIST_CAP", 3)
+    monkeypatch.setattr(index, "FTS_CAP", 3)
     leads = [lead_create(by=org.rep, last_name=f"Smith{n}") for n in range(5)]
     assert {r.pk for r in index.matching(Lead.objects.all(), "smith")} == {
         lead.pk for lead in leads[-3:]
@@ -299,6 +301,23 @@ def test_every_query_reads_the_index_not_the_table(org, account):
                 plan = [row[-1] for row in cursor.fetchall()]
             assert any("VIRTUAL TABLE" in step for step in plan), plan
             assert not any(step.startswith(f"SCAN {model._meta.db_table}") for step in plan), plan
+
+
+@postgres_only
+def test_a_capped_list_holds_the_newest_matches_among_what_the_filters_keep(org, monkeypatch):
+    """The words are applied last: other filters and the user's visibility narrow first."""
+    monkeypatch.setattr(index, "LIST_CAP", 3)
+    older = lead_create(by=org.rep, last_name="Smithers")
+    for n in range(4):
+        lead_create(by=org.teammate, last_name=f"Smithers {n}")
+    manager = signed_in(org.manager)
+    rows = manager.get("/leads/", {"q": "smithers", "owner": org.rep.pk}).context["rows"]
+    assert [r.pk for r in rows] == [older.pk]
+    api = client_for(org.manager)
+    found = api.get("/api/v1/leads", {"q": "smithers", "owner_id": org.rep.pk}).json()
+    assert [r["id"] for r in found["results"]] == [older.pk]
+    mine = signed_in(org.rep).get("/leads/", {"q": "smithers"}).context["rows"]
+    assert [r.pk for r in mine] == [older.pk]
 
 
 @postgres_only
@@ -394,3 +413,36 @@ def test_the_migration_reverses_and_rebuilds_from_existing_rows(org, default_pip
     call_command("migrate", "search", verbosity=0)
     assert len(found(Lead, "hopper")) == 2 and lead.pk in found(Lead, "ho")
     assert found(Opportunity, "initech tps") == {deal.pk}
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_deal_moved_while_its_new_account_is_renamed_gets_the_new_name(org, default_pipeline):
+    """Two transactions at once: the rename's refresh cannot see the moved deal, so the move
+    must wait for the rename and read the name it committed (migration 0005)."""
+    import threading
+
+    import psycopg
+
+    renamed = account_create(by=org.rep, name="Oldname")
+    other = account_create(by=org.rep, name="Bee")
+    deal = opportunity_create(by=org.rep, account=other, name="Deal", close_date=SOON)
+    params = connection.get_connection_params()
+    with psycopg.connect(**params) as rename, psycopg.connect(**params) as move:
+        rename.execute("UPDATE accounts_account SET name = 'Newname' WHERE id = %s", [renamed.pk])
+
+        def move_deal():
+            move.execute(
+                "UPDATE deals_opportunity SET account_id = %s WHERE id = %s", [renamed.pk, deal.pk]
+            )
+            move.commit()
+
+        mover = threading.Thread(target=move_deal)
+        mover.start()
+        mover.join(0.5)
+        assert mover.is_alive(), "the move did not wait for the rename"
+        rename.commit()
+        mover.join(5)
+        assert not mover.is_alive()
+    assert found(Opportunity, "newname") == {deal.pk}
+    assert found(Opportunity, "oldname") == set()

@@ -43,6 +43,14 @@ class RecordFilter(django_filters.FilterSet):
     # leads, contacts, accounts and opportunities are searched by salestrack.search.index.
     search_fields: list[str] = []
 
+    def filter_queryset(self, queryset):
+        # The words last: a list searched by a common word holds its newest matches among the
+        # rows every other filter kept (index.matching), not among everyone's.
+        values = self.form.cleaned_data
+        for name in sorted(values, key=lambda name: name == "q"):
+            queryset = self.filters[name].filter(queryset, values[name])
+        return queryset
+
     def since(self, queryset, name, value):
         # The database compares in UTC; year 1 at +05:00 is before year 1 there (an overflow).
         try:

@@ -36,10 +36,14 @@ FTS_TABLES = {
     Account: schema.EXTERNAL["account"][0],
     Opportunity: schema.OPPORTUNITY_FTS,
 }
-# A list filtered by words that more than LIST_CAP records of a kind match (a very common one,
-# like "inc") shows the newest LIST_CAP of them, in the order asked: sorting every match by
-# another column is what makes such a query slow. The global search (`newest`) has no such cap.
+# A list filtered by a word that many records of a kind match (a very common one, like "inc")
+# holds only its newest matches, in the order asked: sorting every match by another column is
+# what makes such a query slow. PostgreSQL: the newest LIST_CAP among the rows the list's user
+# and filters keep. SQLite: the newest FTS_CAP of the whole index, read from it before anything
+# else narrows them, which is what keeps its lists fast (a rep's list of a word shared by more
+# than FTS_CAP records can miss their older matches). The global search (`newest`) has no cap.
 LIST_CAP = 2_000
+FTS_CAP = 10_000
 # PostgreSQL: how many of a kind's newest ids the global search walks before it gathers the
 # older matches through the indexes instead (see newest()).
 RECENT_IDS = 20_000
@@ -187,7 +191,7 @@ def _fts(queryset: QuerySet, indexed: list[str], *, newest_first: bool) -> Query
             params=[match],
         ).order_by(RawSQL(f"{table}.rowid", []).desc())
     hits = f"SELECT rowid FROM {table} WHERE {table} MATCH %s ORDER BY rowid DESC LIMIT %s"
-    return queryset.filter(pk__in=RawSQL(hits, [match, LIST_CAP]))
+    return queryset.filter(pk__in=RawSQL(hits, [match, FTS_CAP]))
 
 
 def _fts_query(indexed: list[str]) -> str:

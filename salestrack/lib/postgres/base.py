@@ -2,8 +2,9 @@
 
 With CONN_HEALTH_CHECKS, Django asks a kept connection `SELECT 1` at the start of every request,
 so that a worker whose connection died (a database restart) reconnects instead of failing a
-request. That is one more round trip per request: the 50-row API list served 268 requests/s
-under load with it and 311 without (docs/benchmarks.md).
+request. That is one more round trip per request: under load, the 50-row API list served 311
+requests/s once with no check at all against 268 with Django's (runs of the same setup vary by
+about a tenth; docs/benchmarks.md has them).
 
 A server that closes a connection (a restart, pg_terminate_backend, an idle timeout) sends the
 client a message or end of file, which makes the socket readable. An idle connection whose
@@ -26,5 +27,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             socket = self.connection.pgconn.socket
         except Exception:  # psycopg reports a connection it cannot describe: ask the server
             return super().is_usable()
-        readable, _, _ = select.select([socket], [], [], 0)
-        return True if not readable else super().is_usable()
+        # poll(), not select(): select() refuses a descriptor numbered 1024 or more.
+        poller = select.poll()
+        poller.register(socket, select.POLLIN | select.POLLPRI)
+        return True if not poller.poll(0) else super().is_usable()
