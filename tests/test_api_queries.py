@@ -3,6 +3,7 @@
 import itertools
 
 import pytest
+from django.db import connection
 
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.services import activity_log
@@ -104,11 +105,13 @@ def test_filters_and_ordering_keep_the_count(
     params = {k: str(org.rep.pk) if v == "{rep}" else v for k, v in params.items()}
     api = as_user(org.region_manager)
     api.get("/api/v1/users")
-    with django_assert_num_queries(4):
+    # SQLite reads a search's newest ids from its index in a query of their own.
+    expected = 5 if "q" in params and connection.vendor == "sqlite" else 4
+    with django_assert_num_queries(expected):
         first = api.get("/api/v1/leads", params)
     assert first.json()["results"]
     if first.json()["next"]:
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(expected):
             assert api.get(first.json()["next"]).status_code == 200
 
 
