@@ -61,14 +61,13 @@ class RecordFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         if queryset.model in index.FIELDS:
-            user = getattr(self.request, "user", None)
-            owners = owner_ids(user) if user is not None else []
+            owners = owner_ids(self.request.user)
             if owners is None:
                 # Someone who sees everything: no owners to narrow by, so the newest ids are
                 # walked first (index.newest).
                 cutoff = index.recent_cutoffs([queryset.model]).get(queryset.model)
                 return index.matching(queryset, value, cutoff=cutoff)
-            return index.matching(queryset, value, owners=owners or None)
+            return index.matching(queryset, value, owners=owners)
         query = Q()
         for field in self.search_fields:
             query |= Q(**{f"{field}__icontains": value.strip()})

@@ -80,19 +80,15 @@ def matching(
         # index's terms, a team's matches of a word are one scan of it (visibility.searchable).
         rows = rows.filter(owned_by_any(owners))
     if cutoff is None:
-        ids = _ids(queryset, rows, q, LIST_CAP, Q(), walk=True)
+        ids = _ids(rows, LIST_CAP, Q(), walk=True)
         return queryset.filter(pk__in=ids)
     # newest()'s two steps in one statement: the older ids are read only when the newest held
     # fewer than LIST_CAP matches (a one-time condition, checked before that arm runs). Unlike
     # newest(), PostgreSQL chooses how to read them: "inc", in 1,714 of the newest 20,000
     # leads, was walked to its next 286 in 41 ms, where gathering all its older matches took
     # 195 ms; and it estimates search_text well enough to gather a rare word's few.
-    recent, params = _ids(
-        queryset, rows, q, LIST_CAP, Q(pk__gt=cutoff), walk=True
-    ).query.sql_with_params()
-    older, more = _ids(
-        queryset, rows, q, LIST_CAP, Q(pk__lte=cutoff), walk=True
-    ).query.sql_with_params()
+    recent, params = _ids(rows, LIST_CAP, Q(pk__gt=cutoff), walk=True).query.sql_with_params()
+    older, more = _ids(rows, LIST_CAP, Q(pk__lte=cutoff), walk=True).query.sql_with_params()
     ids = RawSQL(
         f"WITH recent AS ({recent}) SELECT * FROM (SELECT * FROM recent UNION ALL "
         f"SELECT * FROM ({older}) older WHERE (SELECT count(*) FROM recent) < %s) found "
@@ -124,11 +120,11 @@ def newest(queryset: QuerySet, q: str, limit: int, *, cutoff: int | None = None)
     if rows.query.is_empty():
         return []
     if cutoff is None:
-        return _rows(queryset, _ids(queryset, rows, q, limit, Q(), walk=True), limit)
-    found = _rows(queryset, _ids(queryset, rows, q, limit, Q(pk__gt=cutoff), walk=True), limit)
+        return _rows(queryset, _ids(rows, limit, Q(), walk=True), limit)
+    found = _rows(queryset, _ids(rows, limit, Q(pk__gt=cutoff), walk=True), limit)
     if len(found) < limit:
         more = limit - len(found)
-        found += _rows(queryset, _ids(queryset, rows, q, more, Q(pk__lte=cutoff), walk=False), more)
+        found += _rows(queryset, _ids(rows, more, Q(pk__lte=cutoff), walk=False), more)
     return found
 
 
@@ -146,7 +142,7 @@ def recent_cutoffs(models: list[type[Model]]) -> dict[type[Model], int]:
     return {model: (top or 0) - RECENT_IDS for model, top in zip(models, row, strict=True)}
 
 
-def _ids(queryset, rows, q: str, limit: int, window: Q, *, walk: bool) -> QuerySet:
+def _ids(rows: QuerySet, limit: int, window: Q, *, walk: bool) -> QuerySet:
     """The ids of the newest `limit` matches within `window`; walk=False orders them by an
     expression, which no index gives, so that PostgreSQL gathers the matches and sorts them."""
     order = "-pk" if walk else (F("pk") + 0).desc()
