@@ -7,6 +7,7 @@ from django.db import connection
 
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.services import activity_log
+from salestrack.api import filters
 from salestrack.deals.models import Stage
 from salestrack.deals.pipelines import pipeline_create
 from salestrack.deals.services import opportunity_create
@@ -113,6 +114,27 @@ def test_filters_and_ordering_keep_the_count(
     if first.json()["next"]:
         with django_assert_num_queries(expected):
             assert api.get(first.json()["next"]).status_code == 200
+
+
+def test_a_list_naming_no_filter_builds_no_filter_form(org, as_user, monkeypatch):
+    built = []
+    original = filters.LeadFilter.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(filters.LeadFilter, "__init__", counting)
+    lead_create(by=org.rep, last_name="Open", status="new")
+    lead_create(by=org.rep, last_name="Working", status="working")
+    api = as_user(org.rep)
+    everything = api.get("/api/v1/leads", {"page_size": 10, "ordering": "last_name"}).json()
+    assert [row["last_name"] for row in everything["results"]] == ["Open", "Working"]
+    assert built == []
+    working = api.get("/api/v1/leads", {"status": "working"}).json()
+    assert [row["last_name"] for row in working["results"]] == ["Working"]
+    assert api.get("/api/v1/leads", {"status": "asleep"}).status_code == 400
+    assert built == [1, 1]
 
 
 # Keyset pages

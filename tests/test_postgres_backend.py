@@ -1,12 +1,19 @@
-"""The PostgreSQL health check asks the server only when the connection has heard something."""
+"""The PostgreSQL backend: the health check asks the server only when the connection has heard
+something, and timestamps are read by psycopg's own loader."""
 
+import datetime
 import select
 import time
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 from django.db import connection, connections
 from django.db.backends.postgresql import base as django_backend
+from psycopg.pq import Format
+
+from salestrack.leads.services import lead_create
+from salestrack.lib.postgres.base import PSYCOPG_TZ_LOADER, TIMESTAMPTZ
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's backend")
 
@@ -69,3 +76,17 @@ def test_a_connection_that_heard_something_is_asked(spare, admin_link, monkeypat
     calls = asked(monkeypatch)
     assert spare.is_usable() is True
     assert calls == [1]
+
+
+def test_timestamps_are_read_in_c_aware_and_in_utc(org):
+    paris = datetime.datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Paris"))  # DST day
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::timestamptz, NULL::timestamptz", [paris])
+        value, missing = cursor.fetchone()
+        assert cursor.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is PSYCOPG_TZ_LOADER
+    assert PSYCOPG_TZ_LOADER.__module__ == "psycopg_binary._psycopg"  # the C build
+    assert value == paris and value.tzinfo is datetime.UTC and value.hour == 1
+    assert missing is None
+    lead = lead_create(by=org.rep, last_name="Lovelace")
+    read = type(lead).objects.get(pk=lead.pk)
+    assert read.created_at == lead.created_at and read.created_at.tzinfo is datetime.UTC

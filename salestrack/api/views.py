@@ -1,7 +1,6 @@
 """The REST API: thin views over the visibility rules and the services."""
 
 from django.http import JsonResponse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -49,7 +48,7 @@ class RecordViewSet(
     create_service = None
     update_service = None
     ordering_fields = ["id", "created_at", "updated_at"]
-    filter_backends = [DjangoFilterBackend, filters.StrictOrdering]
+    filter_backends = [filters.Filters, filters.StrictOrdering]
 
     def get_queryset(self):
         return visibility.visible(self.request.user, self.model)
