@@ -414,6 +414,28 @@ def test_the_migration_reverses_and_rebuilds_from_existing_rows(org, default_pip
     assert found(Opportunity, "initech tps") == {deal.pk}
 
 
+def statistics_targets() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attrelid::regclass::text, attstattarget FROM pg_attribute "
+            "JOIN pg_class ON pg_class.oid = attrelid "
+            "WHERE attname = 'search_text' AND relkind = 'r' AND NOT attisdropped"
+        )
+        return dict(cursor.fetchall())
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_search_text_is_sampled_finely_and_the_migration_reverses(org):
+    tables = ["accounts_account", "accounts_contact", "deals_opportunity", "leads_lead"]
+    assert statistics_targets() == dict.fromkeys(tables, 1000)
+    call_command("migrate", "search", "0005", verbosity=0)
+    # -1 (PostgreSQL 15) or NULL (17): the default target again.
+    assert set(statistics_targets().values()) <= {-1, None}
+    call_command("migrate", "search", verbosity=0)
+    assert statistics_targets() == dict.fromkeys(tables, 1000)
+
+
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_deal_moved_while_its_new_account_is_renamed_gets_the_new_name(org, default_pipeline):
