@@ -90,3 +90,9 @@ def test_timestamps_are_read_in_c_aware_and_in_utc(org):
     lead = lead_create(by=org.rep, last_name="Lovelace")
     read = type(lead).objects.get(pk=lead.pk)
     assert read.created_at == lead.created_at and read.created_at.tzinfo is datetime.UTC
+
+
+def test_connections_plan_for_data_in_memory_without_jit(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('random_page_cost')")
+        assert cursor.fetchone() == ("off", "1.1")
