@@ -113,6 +113,9 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# PostgreSQL: threads per worker that run the global search's kinds at once, each on a
+# connection of its own (web/search.py); 0 runs them one after another, as tests do.
+SEARCH_THREADS = envint("SEARCH_THREADS", 0 if TESTING else 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "teams.User"
 AUTHENTICATION_BACKENDS = ["salestrack.teams.backends.UsernameOrEmailBackend"]

@@ -1,13 +1,16 @@
 import re
+import threading
 
 import pytest
 from django.db import connection
 from django.test import Client
 
+from salestrack.accounts.models import Contact
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.deals.services import opportunity_create
 from salestrack.leads.services import lead_create
 from salestrack.search import index
+from salestrack.web import search as site_search
 from salestrack.web.search import search
 from tests.test_pages_home import TODAY, queries, records_of, signed_in
 
@@ -269,3 +272,64 @@ def test_the_search_page_query_count_is_pinned(org, world, viewer):
     page = client.get("/search/?q=rob").content.decode()
     for shown in ["Lead rob", "Contact rob", "Account-rob", "Deal-rob", "rob@lead.test"]:
         assert shown in page
+
+
+@pytest.fixture
+def threads(settings):
+    """The global search's threads on (PostgreSQL), closed before the database is dropped."""
+    settings.SEARCH_THREADS = 3
+    yield
+    site_search.stop_threads()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's threads")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewer", ["rep", "manager", "admin"])
+def test_outside_a_transaction_the_kinds_run_at_once_and_find_the_same(
+    org, world, viewer, threads, monkeypatch
+):
+    user = getattr(org, viewer)
+    alone = {q: owners_found(user, q) for q in ("lead", "contact", "account-", "deal-")}
+    ran_on = []
+    newest = index.newest
+
+    def recording(queryset, *args, **kwargs):
+        ran_on.append(threading.current_thread().name)
+        return newest(queryset, *args, **kwargs)
+
+    monkeypatch.setattr(index, "newest", recording)
+    for q, found in alone.items():
+        assert owners_found(user, q) == found
+    # Each search: one kind on the request's thread, three on the pool's.
+    assert len(ran_on) == 16 and ran_on.count(threading.current_thread().name) == 4
+    assert all(name.startswith("search") for name in ran_on if name != ran_on[0])
+    assert found["opportunities"] == SEES[viewer]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's threads")
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_in_a_search_thread_reaches_the_request(org, world, threads, monkeypatch):
+    newest = index.newest
+
+    def failing(queryset, *args, **kwargs):
+        if queryset.model is Contact:
+            raise RuntimeError("contacts failed")
+        return newest(queryset, *args, **kwargs)
+
+    monkeypatch.setattr(index, "newest", failing)
+    with pytest.raises(RuntimeError, match="contacts failed"):
+        search(org.rep, "contact")
+
+
+def test_inside_a_transaction_the_kinds_run_one_after_another(org, world, settings, monkeypatch):
+    settings.SEARCH_THREADS = 3
+    ran_on = set()
+    newest = index.newest
+
+    def recording(queryset, *args, **kwargs):
+        ran_on.add(threading.current_thread().name)
+        return newest(queryset, *args, **kwargs)
+
+    monkeypatch.setattr(index, "newest", recording)
+    assert owners_found(org.manager, "contact")["contacts"] == SEES["manager"]
+    assert ran_on == {threading.current_thread().name}
