@@ -6,7 +6,6 @@ from django import template
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -79,23 +78,22 @@ def select(field) -> str:
     choices = getattr(field.field, "plain_choices", None) or field.field.choices
     value = field.value()
     chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
-    options = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (key, mark_safe(" selected") if str(key) in chosen else "", label)
-            for key, label in ((str(getattr(k, "value", k)), lbl) for k, lbl in choices)
-        ),
+    # Escaped with the standard library's escape (_e), as the rows are: format_html_join's
+    # lazy-string wrappers cost a sixth of an admin's leads page for its 240 options.
+    options = "".join(
+        f'<option value="{_e(key)}"{" selected" if key in chosen else ""}>{_label(label)}</option>'
+        for key, label in ((str(getattr(k, "value", k)), lbl) for k, lbl in choices)
     )
-    return format_html(
-        '<select name="{}" id="{}"{}>{}</select>',
-        field.html_name,
-        field.auto_id,
-        mark_safe(" multiple")
-        if getattr(field.field.widget, "allow_multiple_selected", False)
-        else "",
-        options,
+    multiple = " multiple" if getattr(field.field.widget, "allow_multiple_selected", False) else ""
+    return mark_safe(
+        f'<select name="{_e(field.html_name)}" id="{_e(field.auto_id)}"{multiple}>'
+        f"{options}</select>"
     )
+
+
+def _label(label) -> str:
+    # A label marked safe is markup already, as format_html would have kept it.
+    return label.__html__() if hasattr(label, "__html__") else _e(label)
 
 
 @functools.cache
