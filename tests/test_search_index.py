@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import (
@@ -301,6 +302,41 @@ def test_every_query_reads_the_index_not_the_table(org, account):
                 plan = [row[-1] for row in cursor.fetchall()]
             assert any("VIRTUAL TABLE" in step for step in plan), plan
             assert not any(step.startswith(f"SCAN {model._meta.db_table}") for step in plan), plan
+
+
+@sqlite_only
+def test_a_reps_list_checks_the_words_on_their_rows_and_finds_what_the_index_finds(org, account):
+    """SQLite: one owner's rows are checked field by field (LIKE) rather than read from the
+    index newest first; the same rows come back, in every kind."""
+    ada = lead_create(by=org.rep, first_name="Ada", last_name="Lovelace", company="Analytical")
+    lead_create(by=org.rep, first_name="Élodie", last_name="Ómar", company="ÉCOLE")
+    lead_create(by=org.teammate, first_name="Ada", last_name="Lovelace")  # not the rep's
+    contact_create(by=org.rep, first_name="Grace", last_name="Hopper", account=account)
+    opportunity_create(by=org.rep, account=account, name="Renewal", close_date=SOON)
+    queries = [
+        "ada",
+        "ADA lovelace",
+        "an",
+        "ov",
+        "lo ada",
+        "ytic",
+        "ada x",
+        "écol",
+        "élodie",
+        "ÉCOLE",
+    ]
+    for model in (Lead, Contact, Account, Opportunity):
+        for q in ["%", "__", "a_", "%%x", "Ω≈ç√"]:
+            found(model, q, user=org.rep)  # the same rows either way
+        for q in [*queries, "hopper", "gr", "renewal", account.name]:
+            found(model, q, user=org.rep)
+            with CaptureQueriesContext(connection) as run:
+                index.matching(visible(org.rep, model), q, owners=[org.rep.pk])
+            # ASCII words are checked on the rep's rows, the others read from the index.
+            ids_query = run.captured_queries[0]["sql"]
+            assert ("MATCH" in ids_query) == (not q.isascii()), (model, q, ids_query)
+    assert found(Lead, "ADA lovelace", user=org.rep) == {ada.pk}
+    assert len(found(Lead, "écol", user=org.rep)) == 1  # FTS5 folds É to é; LIKE would not
 
 
 def test_a_capped_list_holds_the_newest_matches_among_what_the_filters_keep(org, monkeypatch):
