@@ -273,3 +273,12 @@ def test_list_rows_escape_what_users_typed(org):
     html = signed_in(org.rep).get("/leads/").content.decode()
     assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
     assert "&lt;b&gt;Bo &quot;Bad&quot; &amp; co</a>" in html
+
+
+@pytest.mark.parametrize("path", ["/leads/", "/contacts/", "/accounts/", "/opportunities/"])
+def test_a_searched_list_says_it_holds_only_the_newest_matches(org, path):
+    client = signed_in(org.rep)
+    notice = "A search lists at most its newest 500 matches"
+    assert notice in client.get(path, {"q": "hopper"}).content.decode()
+    assert notice not in client.get(path).content.decode()
+    assert notice not in client.get(path, {"q": "  "}).content.decode()

@@ -12,6 +12,7 @@ from salestrack.activities.models import Activity
 from salestrack.audit.models import AuditEntry
 from salestrack.lib import keyset
 from salestrack.lib.errors import ServiceError, StaleVersion
+from salestrack.search import index
 from salestrack.teams import visibility
 
 PAGE_SIZE = 50
@@ -58,6 +59,8 @@ def list_page(request, *, queryset, filterset_class, sorts: dict[str, str], defa
         "sort": sort,
         "view": view,
         "views": VIEWS,
+        # A list searched by words holds only their newest matches (search.index.LIST_CAP).
+        "search_cap": index.LIST_CAP if request.GET.get("q", "").strip() else None,
         # The bulk "assign owner" offers the owner filter's people (the assignable ones).
         "owners": filterset.form.fields["owner"].plain_choices[1:],
     }
