@@ -112,8 +112,8 @@ def build(people: dict[str, User]) -> list[Case]:
             get(page, f"/leads/?q={company_word}&sort=company"),
         ),
         Case("page contacts search by name", get(page, f"/contacts/?q={surname}")),
-        # A word in a third of all leads (their email domains): its newest 2,000 matches among
-        # what the user sees are a long walk or a large gather.
+        # A word in a third of all leads (their email domains): its newest matches among what
+        # the user sees (search.index.LIST_CAP) are a long walk or a large gather.
         Case("page leads search common word", get(page, "/leads/?q=com")),
         Case("page leads search common word (rep)", get(clients["rep"], "/leads/?q=com")),
         Case("page accounts", get(page, "/accounts/")),
