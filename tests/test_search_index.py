@@ -26,7 +26,7 @@ from salestrack.deals.services import opportunity_create, opportunity_delete, op
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_delete, lead_update
 from salestrack.search import index, schema
-from salestrack.teams.visibility import owner_ids, searchable, visible
+from salestrack.teams.visibility import owner_ids, said_as_searched, searchable, visible
 from salestrack.web.search import search
 from tests.conftest import client_for
 from tests.test_pages_home import signed_in
@@ -372,6 +372,53 @@ def test_an_admins_list_takes_the_newest_ids_then_older_ones_only_if_too_few(org
     monkeypatch.setattr(index, "LIST_CAP", 10)
     assert listed(cutoff=leads[2].pk) == {lead.pk for lead in leads}
     assert list(index.matching(everyone, "zqxw", cutoff=leads[2].pk)) == []
+
+
+@postgres_only
+def test_an_admins_list_reads_the_older_matches_either_way_with_the_same_rows(org, monkeypatch):
+    """Gathered through the index when the newest ids held few matches, walked when they held
+    more (_gather_below): both arms give the same rows."""
+    monkeypatch.setattr(index, "LIST_CAP", 4)
+    leads = [lead_create(by=org.rep, last_name=f"Smith{n}") for n in range(6)]
+    everyone = Lead.objects.all().order_by("last_name")
+    for few in (0, index.LIST_CAP):  # always walk, always gather
+        monkeypatch.setattr(index, "_gather_below", lambda cutoff, few=few: few)
+        for cutoff, expected in [(leads[0].pk - 1, leads[2:]), (leads[4].pk, leads[2:])]:
+            listed = index.matching(everyone, "smith", cutoff=cutoff)
+            assert [r.pk for r in listed] == [lead.pk for lead in expected], few
+
+
+def test_older_matches_are_gathered_below_a_threshold_that_falls_as_the_rows_grow():
+    cap = index.LIST_CAP
+    assert index._gather_below(0) == cap  # nothing older: the gather reads nothing
+    on_a_million = index._gather_below(1_000_000 - index.RECENT_IDS)
+    assert 100 < on_a_million < 250  # a surname (about 135 of the newest 20,000) is gathered
+    thresholds = [index._gather_below(n) for n in (10_000, 100_000, 1_000_000, 10_000_000)]
+    assert thresholds == sorted(thresholds, reverse=True) and thresholds[-1] > 0
+
+
+@postgres_only
+def test_a_teams_searched_list_says_its_owners_once_in_the_search_indexs_terms(org):
+    """said_as_searched(): visible()'s owner rule swapped for owned_by_any(), the same rows."""
+    mine = lead_create(by=org.rep, last_name="Hopperton", status="new")
+    lead_create(by=org.teammate, last_name="Hopperton", status="working")
+    lead_create(by=org.other_rep, last_name="Hopperton", status="new")  # another team's
+    for user, filters in [
+        (org.manager, {}),
+        (org.manager, {"status__in": ["new"]}),
+        (org.manager, {"owner": org.rep}),  # a filter by one owner stays
+        (org.rep, {}),
+    ]:
+        rows = visible(user, Lead).filter(**filters)
+        said = said_as_searched(rows, owner_ids(user))
+        assert set(said) == set(rows) and set(said) <= set(visible(user, Lead))
+        where = str(said.query).split(" WHERE ")[1]
+        assert "&&" in where and where.count('"owner_id"') == 1 + ("owner" in filters), where
+        assert "&&" not in str(rows.query)  # the queryset given is unchanged
+    assert found(Lead, "hopper", user=org.manager) == set(
+        visible(org.manager, Lead).values_list("pk", flat=True)
+    )
+    assert mine.pk in found(Lead, "hopper", user=org.rep)
 
 
 @postgres_only

@@ -26,8 +26,9 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import Col
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import In, IsNull
+from django.db.models.lookups import Exact, In, IsNull
 from django.http import Http404
 
 from salestrack.accounts.models import Account, Contact
@@ -148,6 +149,34 @@ def searchable(user, model: type[Model]) -> QuerySet:
 def owned_by_any(owners: list[int]) -> Overlap:
     """PostgreSQL: `ARRAY[owner_id] && (owners)`, the owner test the search index answers."""
     return Overlap(_Array(F("owner_id")), Value(owners, output_field=ArrayField(BigIntegerField())))
+
+
+def said_as_searched(queryset: QuerySet, owners: list[int]) -> QuerySet:
+    """PostgreSQL: `queryset` (visible()'s, maybe filtered) with its owner rule said only as
+    owned_by_any(owners), the form the search index on (ARRAY[owner_id], search_text) answers.
+
+    Said both ways, PostgreSQL takes the two for unrelated conditions and multiplies them: it
+    expected 741 of a team's 14,600 leads with "com", so it gathered them all and sorted them
+    (28 ms) where walking the newest first meets 500 in 30,000 rows (6 ms). Said only as
+    `owner_id IN (owners)`, a rare word's matches are gathered among everyone's and then checked
+    for their owner. The rows are the same either way.
+    """
+    rows = queryset.all()
+    where = rows.query.where
+    alias = rows.query.get_initial_alias()
+    for child in where.children if where.connector == "AND" and not where.negated else []:
+        said = child.rhs if isinstance(child, In) else [getattr(child, "rhs", None)]
+        if (
+            isinstance(child, (In, Exact))
+            and isinstance(child.lhs, Col)
+            and child.lhs.alias == alias
+            and child.lhs.target.attname == "owner_id"
+            and isinstance(said, (list, tuple, set))
+            and set(said) == set(owners)
+        ):
+            where.children.remove(child)  # a clone's: the queryset given is unchanged
+            break
+    return rows.filter(owned_by_any(owners))
 
 
 class _Array(Func):
