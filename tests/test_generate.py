@@ -270,6 +270,16 @@ class TestGenerate:
         teams = [region, *region.children.all()]
         assert seen == set(Lead.objects.filter(owner__team__in=teams).values_list("pk", flat=True))
 
+    def test_the_search_sees_what_each_role_sees(self, generated, db):
+        # On PostgreSQL accounts' and contacts' seen_by is filled after the deals, in bulk.
+        team = Team.objects.filter(parent__parent__isnull=False).order_by("pk").first()
+        rep = User.objects.filter(team=team, role=User.Role.REP).order_by("pk").first()
+        for user in (team.manager, rep):
+            for model in (Account, Contact, Lead, Opportunity):
+                seen = set(visibility.visible(user, model).values_list("pk", flat=True))
+                searched = visibility.searchable(user, model).values_list("pk", flat=True)
+                assert seen and set(searched) == seen, (user, model)
+
     def test_it_refuses_a_database_that_is_not_empty(self, generated, db):
         before = counts()
         with pytest.raises(CommandError, match="not empty"):

@@ -550,3 +550,144 @@ def test_a_deal_moved_while_its_new_account_is_renamed_gets_the_new_name(org, de
         assert not mover.is_alive()
     assert found(Opportunity, "newname") == {deal.pk}
     assert found(Opportunity, "oldname") == set()
+
+
+def seen_by(record) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seen_by FROM {record._meta.db_table} WHERE id = %s", [record.pk])
+        return cursor.fetchone()[0]
+
+
+def searchable_by(user, record) -> bool:
+    return searchable(user, type(record)).filter(pk=record.pk).exists()
+
+
+@postgres_only
+def test_accounts_and_contacts_are_seen_by_their_owner_and_their_deals_owners(org, account):
+    """seen_by (search migration 0007) follows every write that changes who sees the row."""
+    contact = contact_create(by=org.rep, first_name="Peter", last_name="Hopperton", account=account)
+    other = account_create(by=org.other_rep, name="Other Labs")
+    other_contact = contact_create(by=org.other_rep, last_name="Otter", account=other)
+    assert seen_by(account) == [org.rep.pk] and seen_by(contact) == [org.rep.pk]
+    assert not searchable_by(org.other_rep, account)
+
+    deal = opportunity_create(
+        by=org.admin,
+        owner=org.other_rep,
+        account=account,
+        contact=contact,
+        name="D",
+        close_date=SOON,
+    )
+    assert seen_by(account) == seen_by(contact) == [org.rep.pk, org.other_rep.pk]
+    assert searchable_by(org.other_rep, account) and searchable_by(org.other_rep, contact)
+    opportunity_create(by=org.rep, account=account, name="Mine", close_date=SOON)
+    assert seen_by(account) == [org.rep.pk, org.other_rep.pk]  # the owner first, each once
+
+    opportunity_update(opportunity=deal, by=org.admin, owner=org.teammate)
+    assert seen_by(account) == seen_by(contact) == [org.rep.pk, org.teammate.pk]
+    assert not searchable_by(org.other_rep, contact)
+
+    # Moved to another account and contact (as an import would, in raw SQL).
+    raw(
+        "UPDATE deals_opportunity SET account_id = %s, contact_id = %s WHERE id = %s",
+        [other.pk, other_contact.pk, deal.pk],
+    )
+    assert seen_by(account) == seen_by(contact) == [org.rep.pk]
+    assert seen_by(other) == seen_by(other_contact) == [org.other_rep.pk, org.teammate.pk]
+
+    account_update(account=other, by=org.admin, owner=org.teammate)
+    assert seen_by(other) == [org.teammate.pk]  # its owner, who also owns its deal
+    contact_update(contact=other_contact, by=org.admin, owner=org.rep)
+    assert seen_by(other_contact) == [org.rep.pk, org.teammate.pk]
+
+    opportunity_delete(opportunity=Opportunity.objects.get(pk=deal.pk), by=org.admin)
+    assert seen_by(other_contact) == [org.rep.pk]
+    for user in (org.admin, org.manager, org.region_manager, org.rep, org.teammate, org.other_rep):
+        for model in (Account, Contact):
+            expected = set(visible(user, model).values_list("pk", flat=True))
+            assert set(searchable(user, model).values_list("pk", flat=True)) == expected
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_deals_written_at_once_on_one_account_both_count(org, default_pipeline):
+    """The second deal's trigger waits for the first's lock, then reads both deals."""
+    import threading
+
+    import psycopg
+
+    account = account_create(by=org.rep, name="Shared")
+    # A copy of a deal under another owner, as a bulk loader would write it.
+    columns = [f.column for f in Opportunity._meta.concrete_fields if not f.primary_key]
+    chosen = ", ".join("%s" if column == "owner_id" else column for column in columns)
+    insert = (
+        f"INSERT INTO deals_opportunity ({', '.join(columns)}) "
+        f"SELECT {chosen} FROM deals_opportunity WHERE id = %s"
+    )
+    template = opportunity_create(by=org.rep, account=account, name="Template", close_date=SOON)
+    params = connection.get_connection_params()
+    with psycopg.connect(**params) as first, psycopg.connect(**params) as second:
+        first.execute(insert, [org.teammate.pk, template.pk])
+
+        def write_second():
+            second.execute(insert, [org.other_rep.pk, template.pk])
+            second.commit()
+
+        writer = threading.Thread(target=write_second)
+        writer.start()
+        writer.join(0.5)
+        assert writer.is_alive(), "the second deal did not wait for the first"
+        first.commit()
+        writer.join(5)
+        assert not writer.is_alive()
+    assert seen_by(account) == [org.rep.pk, *sorted([org.teammate.pk, org.other_rep.pk])]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_seen_by_migration_reverses(org, default_pipeline):
+    account = account_create(by=org.rep, name="Initech")
+    opportunity_create(
+        by=org.admin, owner=org.other_rep, account=account, name="D", close_date=SOON
+    )
+    call_command("migrate", "search", "0006", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE column_name = 'seen_by'"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'search_%%'")
+        names = {name for (name,) in cursor.fetchall()}
+    assert {"search_account_trgm", "search_contact_trgm"} <= names
+    opportunity_create(by=org.rep, account=account, name="Without it", close_date=SOON)
+    call_command("migrate", "search", verbosity=0)
+    assert seen_by(account) == [org.rep.pk, org.other_rep.pk]  # filled from the deals there
+    assert searchable_by(org.other_rep, account) and found(Account, "initech", org.other_rep)
+
+
+@postgres_only
+def test_deals_written_in_bulk_fill_seen_by_once_at_the_end(org, account):
+    deal = opportunity_create(by=org.rep, account=account, name="Template", close_date=SOON)
+    with schema.deals_in_bulk(connection):
+        raw_copy(deal, owner_id=org.other_rep.pk)
+        assert seen_by(account) == [org.rep.pk]  # the trigger skipped it
+    assert seen_by(account) == [org.rep.pk, org.other_rep.pk]
+    raw_copy(deal, owner_id=org.teammate.pk)  # and runs again after
+    assert seen_by(account) == [org.rep.pk, *sorted([org.other_rep.pk, org.teammate.pk])]
+
+
+@postgres_only
+def test_an_admins_newest_ids_check_a_two_letter_word_row_by_row(org, monkeypatch):
+    """Its trigrams (pg_trgm drops the field-start marker) match far more than it does."""
+    monkeypatch.setattr(index, "LIST_CAP", 3)
+    leads = [lead_create(by=org.rep, last_name=f"Smith{n}") for n in range(5)]
+    lead_create(by=org.rep, last_name="Rosmith")  # "sm" inside a word, not at a field's start
+    everyone = Lead.objects.all()
+    for cutoff in (leads[0].pk - 1, leads[3].pk):
+        with CaptureQueriesContext(connection) as run:
+            listed = {r.pk for r in index.matching(everyone, "sm", cutoff=cutoff)}
+        assert listed == {lead.pk for lead in leads[-3:]}
+        assert "|| '')" in run.captured_queries[-1]["sql"]
+        newest = index.newest(everyone, "sm", limit=4, cutoff=cutoff)
+        assert [r.pk for r in newest] == [lead.pk for lead in reversed(leads)][:4]

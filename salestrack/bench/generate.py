@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from salestrack.accounts.models import Account, Contact
@@ -32,6 +32,7 @@ from salestrack.bench.gen_org import TEAM_COLUMNS, USER_COLUMNS, build
 from salestrack.bench.gen_writer import Writer
 from salestrack.deals.models import Opportunity, OpportunityHistory
 from salestrack.leads.models import Lead
+from salestrack.search import schema
 from salestrack.teams.models import Team, User
 
 PASSWORD = "bench-pass-2026"
@@ -87,7 +88,8 @@ def generate(
     writer.write("accounts_account", ACCOUNT_COLUMNS, accounts.account_rows(), accounts.n)
     contacts = len(accounts.contact_order)
     writer.write("accounts_contact", CONTACT_COLUMNS, accounts.contact_rows(), contacts)
-    writer.write("deals_opportunity", OPPORTUNITY_COLUMNS, deals.opportunity_rows(), deals.n)
+    with schema.deals_in_bulk(connection):
+        writer.write("deals_opportunity", OPPORTUNITY_COLUMNS, deals.opportunity_rows(), deals.n)
     writer.write(
         "deals_opportunityhistory", HISTORY_COLUMNS, deals.history_rows(), ctx.size.history
     )

@@ -26,9 +26,10 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, Expression
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact, In, IsNull
+from django.db.models.sql.where import WhereNode
 from django.http import Http404
 
 from salestrack.accounts.models import Account, Contact
@@ -134,49 +135,80 @@ def visible(user, model: type[Model], *, gather: bool = False) -> QuerySet:
 def searchable(user, model: type[Model]) -> QuerySet:
     """visible(), as the search reads it: the same rows, said so that its index can find them.
 
-    On PostgreSQL leads and deals are searched through one index on (ARRAY[owner_id],
-    search_text) (search/migrations/0002, 0003): written `ARRAY[owner_id] && (owners)`, a
-    team's leads with a word are found in one scan of both, 446 "bright" leads in 5 ms, where
-    `owner_id IN (owners)` made it gather all 8,000 leads with the word and check their owners
-    (45 ms).
+    On PostgreSQL each kind is searched through one index on (owners, search_text)
+    (search/migrations/0002, 0003, 0007): written `ARRAY[owner_id] && (owners)` for leads and
+    deals, `seen_by && (owners)` for accounts and contacts, a team's records with a word are
+    found in one scan of both, 446 "bright" leads in 5 ms, where `owner_id IN (owners)` made it
+    gather all 8,000 leads with the word and check their owners (45 ms).
     """
     owners = owner_ids(user) if user.is_authenticated and user.is_active else None
-    if model in (Lead, Opportunity) and owners is not None and connection.vendor == "postgresql":
-        return model.objects.filter(owned_by_any(owners))
+    if owners is not None and connection.vendor == "postgresql" and model in SEARCHED:
+        return model.objects.filter(owned_by_any(owners, model))
     return visible(user, model)
 
 
-def owned_by_any(owners: list[int]) -> Overlap:
-    """PostgreSQL: `ARRAY[owner_id] && (owners)`, the owner test the search index answers."""
-    return Overlap(_Array(F("owner_id")), Value(owners, output_field=ArrayField(BigIntegerField())))
+SEARCHED = (Lead, Opportunity, Account, Contact)
+
+
+def owned_by_any(owners: list[int], model: type[Model]) -> Overlap:
+    """PostgreSQL: the owner test the search index of `model` answers, the rows `owners` see.
+
+    Leads and deals: `ARRAY[owner_id] && (owners)`. Accounts and contacts: `seen_by &&
+    (owners)`, where seen_by is the row's owner and its deals' owners, kept by triggers
+    (search/migrations/0007): the same as visible()'s "owned, or touched by a deal of theirs".
+    """
+    column = _Array(F("owner_id")) if model in (Lead, Opportunity) else _SeenBy()
+    return Overlap(column, Value(owners, output_field=ArrayField(BigIntegerField())))
 
 
 def said_as_searched(queryset: QuerySet, owners: list[int]) -> QuerySet:
     """PostgreSQL: `queryset` (visible()'s, maybe filtered) with its owner rule said only as
-    owned_by_any(owners), the form the search index on (ARRAY[owner_id], search_text) answers.
+    owned_by_any(), the form the search index answers.
 
     Said both ways, PostgreSQL takes the two for unrelated conditions and multiplies them: it
     expected 741 of a team's 14,600 leads with "com", so it gathered them all and sorted them
     (28 ms) where walking the newest first meets 500 in 30,000 rows (6 ms). Said only as
-    `owner_id IN (owners)`, a rare word's matches are gathered among everyone's and then checked
-    for their owner. The rows are the same either way.
+    visible() says it, a rare word's matches are gathered among everyone's and then checked
+    for their owner, and a team's contacts are walked to look up each one's deals. The rows
+    are the same either way. The rule found is visible()'s (`owner_id IN (owners)`, for
+    accounts and contacts OR'ed with their deals); where it is not found, both are said.
     """
     rows = queryset.all()
     where = rows.query.where
     alias = rows.query.get_initial_alias()
+    touched = queryset.model in (Account, Contact)  # the rule is "owned OR touched"
     for child in where.children if where.connector == "AND" and not where.negated else []:
-        said = child.rhs if isinstance(child, In) else [getattr(child, "rhs", None)]
+        if touched:
+            if not isinstance(child, WhereNode) or child.connector != "OR" or child.negated:
+                continue
+            rule = child.children[0]
+        else:
+            rule = child
+        said = rule.rhs if isinstance(rule, In) else [getattr(rule, "rhs", None)]
         if (
-            isinstance(child, (In, Exact))
-            and isinstance(child.lhs, Col)
-            and child.lhs.alias == alias
-            and child.lhs.target.attname == "owner_id"
+            isinstance(rule, (In, Exact))
+            and isinstance(rule.lhs, Col)
+            and rule.lhs.alias == alias
+            and rule.lhs.target.attname == "owner_id"
             and isinstance(said, (list, tuple, set))
             and set(said) == set(owners)
         ):
             where.children.remove(child)  # a clone's: the queryset given is unchanged
             break
-    return rows.filter(owned_by_any(owners))
+    return rows.filter(owned_by_any(owners, queryset.model))
+
+
+class _SeenBy(Expression):
+    """PostgreSQL: an account's or contact's seen_by, a column the models do not declare."""
+
+    output_field = ArrayField(BigIntegerField())
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        # A column of the query's own table, under whatever alias it has there.
+        field = ArrayField(BigIntegerField())
+        field.set_attributes_from_name("seen_by")
+        field.model = query.model
+        return Col(query.get_initial_alias(), field)
 
 
 class _Array(Func):
