@@ -12,7 +12,7 @@ case-insensitively, so "ada initech" finds Ada Lovelace of Initech:
 import re
 
 from django.db import connections
-from django.db.models import F, Func, Lookup, Model, Q, QuerySet, TextField
+from django.db.models import F, Lookup, Model, Q, QuerySet, TextField
 from django.db.models.expressions import Col, Expression, RawSQL
 from django.db.models.sql.where import WhereNode
 
@@ -95,10 +95,7 @@ def matching(
     # matches are gathered through the index, a commoner word's walked newest first. Left to
     # choose, PostgreSQL walked 72,000 leads for a surname's next 365 (18 ms) where gathering
     # its 6,800 older matches took 9.
-    newest_rows = _narrow(queryset_said, q, recent=True)
-    recent, params = _ids(
-        newest_rows, LIST_CAP, Q(pk__gt=cutoff), walk=True
-    ).query.sql_with_params()
+    recent, params = _ids(rows, LIST_CAP, Q(pk__gt=cutoff), walk=True).query.sql_with_params()
     gathered, gather_params = _ids(
         rows, LIST_CAP, Q(pk__lte=cutoff), walk=False
     ).query.sql_with_params()
@@ -158,8 +155,7 @@ def newest(queryset: QuerySet, q: str, limit: int, *, cutoff: int | None = None)
         return []
     if cutoff is None:
         return _rows(queryset, _ids(rows, limit, Q(), walk=True), limit)
-    newest_rows = _narrow(queryset, q, recent=True)
-    found = _rows(queryset, _ids(newest_rows, limit, Q(pk__gt=cutoff), walk=True), limit)
+    found = _rows(queryset, _ids(rows, limit, Q(pk__gt=cutoff), walk=True), limit)
     if len(found) < limit:
         more = limit - len(found)
         found += _rows(queryset, _ids(rows, more, Q(pk__lte=cutoff), walk=False), more)
@@ -196,15 +192,8 @@ def _rows(queryset: QuerySet, ids: QuerySet, limit: int) -> list[Model]:
     return list(outer.filter(pk__in=ids).order_by("-pk")[:limit])
 
 
-def _narrow(queryset: QuerySet, q: str, *, recent: bool = False) -> QuerySet:
-    """The rows matching every word (on SQLite, newest first).
-
-    recent=True (PostgreSQL) is for the newest ids, which newest() and matching() walk for
-    someone who sees everything: there a 2-character word is checked row by row, not through
-    the index. Its pattern, "\x01AN", is a field's start, but pg_trgm drops the marker and
-    finds every word that starts "AN" anywhere: 31,000 deals, none with a field starting so,
-    rechecked one by one in 21 ms, where walking the newest 20,000 deals took 5.
-    """
+def _narrow(queryset: QuerySet, q: str) -> QuerySet:
+    """The rows matching every word (on SQLite, newest first)."""
     found = words(q)
     indexed = [w for w in found if len(w) >= 2]
     if not indexed or any(len(w) > MAX_WORD_LENGTH for w in found):
@@ -213,7 +202,7 @@ def _narrow(queryset: QuerySet, q: str, *, recent: bool = False) -> QuerySet:
         queryset = _fts(queryset, indexed)
     else:
         for word in indexed:
-            queryset = queryset.filter(_trigram(word, indexed=not (recent and len(word) == 2)))
+            queryset = queryset.filter(_trigram(word))
     for word in found:
         if len(word) == 1:
             queryset = queryset.filter(_contains(queryset, word))
@@ -244,18 +233,18 @@ def _fts_query(indexed: list[str]) -> str:
     )
 
 
-def _trigram(word: str, *, indexed: bool = True) -> Q:
+def _trigram(word: str) -> Q:
     """PostgreSQL: a word in (or, 2 characters, at the start of) any field, by the index on
-    search_text (search/migrations/0002 and 0003; a trigram cannot match fewer than three
-    characters anywhere, but "\x01JO" is the start of a field). indexed=False says it so that
-    no index can answer it: each row walked is checked."""
-    text = _SearchText() if indexed else _Unindexed(_SearchText())
-    return Q(_Like(text, _pattern(word, anywhere=len(word) > 2)))
+    search_text (search/migrations/0002, 0003 and 0008; a trigram cannot match fewer than three
+    characters anywhere, but "\x01qJO" is the start of a field)."""
+    if len(word) == 2:
+        return Q(_LikeStart(_SearchText(), _escaped(word) + "%"))
+    return Q(_Like(_SearchText(), f"%{_escaped(word)}%"))
 
 
 def _contains(queryset: QuerySet, word: str) -> Q:
     if connections[queryset.db].vendor == "postgresql":
-        return Q(_Like(_SearchText(), _pattern(word, anywhere=True)))
+        return Q(_Like(_SearchText(), f"%{_escaped(word)}%"))
     return _on_fields(queryset.model, "icontains", word)
 
 
@@ -281,10 +270,9 @@ def _checked(queryset: QuerySet, q: str) -> QuerySet:
     return queryset.order_by("-pk")
 
 
-def _pattern(word: str, *, anywhere: bool) -> str:
-    """PostgreSQL: the LIKE pattern of a word in search_text: anywhere, or at a field's start."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%" if anywhere else f"%{schema.MARKER}{escaped}%"
+def _escaped(word: str) -> str:
+    """PostgreSQL: a word as LIKE reads it literally."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class _SearchText(Expression):
@@ -301,20 +289,25 @@ class _SearchText(Expression):
         return Col(query.get_initial_alias(), field)
 
 
-class _Unindexed(Func):
-    """PostgreSQL: `(search_text || '')`, the same text, which no index holds."""
-
-    template = "(%(expressions)s || '')"
-    output_field = TextField()
-
-
 class _Like(Lookup):
     """`search_text LIKE UPPER(pattern)`: upper-cased by PostgreSQL, as the column was."""
 
     lookup_name = "search_like"
     prepare_rhs = False
 
+    prefix = ""  # not upper-cased
+
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
+        if self.prefix:
+            return f"{lhs} LIKE %s || UPPER({rhs})", [*lhs_params, self.prefix, *rhs_params]
         return f"{lhs} LIKE UPPER({rhs})", [*lhs_params, *rhs_params]
+
+
+class _LikeStart(_Like):
+    """`search_text LIKE '%\x01q' || UPPER(pattern)`: the pattern at a field's start, where
+    the marker and a lower-case "q" are (search/migrations/0008)."""
+
+    lookup_name = "search_like_start"
+    prefix = f"%{schema.MARKER}q"

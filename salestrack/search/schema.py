@@ -24,7 +24,9 @@ and puts them back, re-indexing the kinds concerned.
 PostgreSQL: migration 0001 (install() below) made a pg_trgm GIN index per field; 0002 and 0003
 replaced them with one upper-cased `search_text` column per kind (generated for leads, contacts
 and accounts; kept by triggers for opportunities, which hold their account's name) in a GIN
-index on (ARRAY[owner_id], search_text). See those migrations for why. A migration that changes
+index on (ARRAY[owner_id], search_text). 0007 puts accounts and contacts in theirs under
+`seen_by` instead (the owner and the deals' owners, kept by triggers); 0008 starts each field
+with "\x01q", so that pg_trgm sees a field's start as a word. See those migrations for why. A migration that changes
 the type of a searched column must drop search_text first and add it back after (PostgreSQL
 refuses to alter a column a generated column or a trigger reads), and one that drops a
 searched column must rebuild search_text without it (DROP COLUMN ... CASCADE would drop it).
