@@ -26,10 +26,12 @@ replaced them with one upper-cased `search_text` column per kind (generated for 
 and accounts; kept by triggers for opportunities, which hold their account's name) in a GIN
 index on (ARRAY[owner_id], search_text). 0007 puts accounts and contacts in theirs under
 `seen_by` instead (the owner and the deals' owners, kept by triggers); 0008 starts each field
-with "\x01q", so that pg_trgm sees a field's start as a word. See those migrations for why. A migration that changes
-the type of a searched column must drop search_text first and add it back after (PostgreSQL
-refuses to alter a column a generated column or a trigger reads), and one that drops a
-searched column must rebuild search_text without it (DROP COLUMN ... CASCADE would drop it).
+with "\x01q", so that pg_trgm sees a field's start as a word. See those migrations for why.
+
+A migration that changes the type of a searched column must drop search_text first and add it
+back after (PostgreSQL refuses to alter a column a generated column or a trigger reads), and
+one that drops a searched column must rebuild search_text without it (DROP COLUMN ... CASCADE
+would drop it).
 """
 
 from collections.abc import Iterator
