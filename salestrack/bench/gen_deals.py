@@ -60,6 +60,9 @@ MEDIAN_CYCLE = 60  # days from creation to close
 WIN_RATE = 0.33  # of closed new business, before the rep's skill
 REPEAT_WIN = 1.75  # repeat sales to a customer win more often
 FROM_LEAD = 0.85  # of converted leads open an opportunity
+# Of repeat sales, those another rep opens on the account (an account manager's renewal, a
+# specialist's product), who then sees the account and its contact through the deal.
+OTHER_OWNER = 0.2
 FIRST_STAGE = {True: [50, 35, 15], False: [75, 20, 5]}  # by whether it came from a lead
 OPEN_STAGE_WEIGHTS = [35, 25, 18, 13, 9]  # more open deals in early stages than in late ones
 LOST_AT_WEIGHTS = [35, 25, 20, 12, 8]
@@ -85,7 +88,7 @@ class Deals:
         self.account, self.contact, self.created = array("i"), array("i"), array("i")
         self.end, self.entered, self.amount = array("i"), array("i"), array("i")
         self.stage, self.flags, self.source = array("b"), array("b"), array("b")
-        self.existing = array("b")
+        self.existing, self.deal_owner = array("b"), array("i")
         self.path_start, self.path_stage, self.path_time = array("i", [0]), array("b"), array("i")
         self.contact_opp = array("i", [-1]) * len(accounts.contact_account)
 
@@ -154,6 +157,8 @@ class Deals:
         ctx, rng, clock = self.ctx, self.ctx.rng, self.ctx.clock
         now, n_open = clock.now, ctx.stages.n_open
         owner = self.accounts.owner[a]
+        if existing and rng.random() < OTHER_OWNER:
+            owner = self.org.owner(rng)
         size = self.accounts.size[a]
         amount = MEDIAN_DEAL * size * rng.lognormvariate(0, 0.8) * (0.6 if existing else 1.0)
         amount = max(500, int(round(amount, -2 if amount >= 5000 else -1)))
@@ -230,6 +235,7 @@ class Deals:
         self.flags.append(flags)
         self.source.append(source)
         self.existing.append(existing)
+        self.deal_owner.append(owner)
         self.path_stage.extend(path)
         self.path_time.append(t)
         self.path_time.extend(moved)
@@ -237,7 +243,7 @@ class Deals:
         return end if outcome == WON else -1
 
     def owner(self, p: int) -> int:
-        return self.accounts.owner[self.account[p]]
+        return self.deal_owner[p]
 
     def opportunity_rows(self):
         rng, clock, stages = self.ctx.rng, self.ctx.clock, self.ctx.stages
@@ -258,7 +264,7 @@ class Deals:
             next_step = rng.choice(NEXT_STEPS) if not closed and rng.random() < 0.7 else ""
             yield (
                 i + 1,
-                accounts.owner[a],
+                self.deal_owner[p],
                 1,
                 stamp(self.created[p]),
                 stamp(updated),
