@@ -116,6 +116,16 @@ def build(people: dict[str, User]) -> list[Case]:
         # the user sees (search.index.LIST_CAP) are a long walk or a large gather.
         Case("page leads search common word", get(page, "/leads/?q=com")),
         Case("page leads search common word (rep)", get(clients["rep"], "/leads/?q=com")),
+        # A manager sees a contact or account through a deal of the team's too: the search
+        # index holds both (PostgreSQL: seen_by, search/migrations/0007).
+        Case("page contacts search 2-letter word", get(page, "/contacts/?q=jo")),
+        Case("page accounts search common word", get(page, "/accounts/?q=inc")),
+        # A 2-letter word is a field's start, which its letters inside a word are not
+        # (PostgreSQL: search/migrations/0008).
+        Case(
+            "page opportunities search 2-letter word (admin)",
+            get(clients["admin"], "/opportunities/?q=an"),
+        ),
         Case("page accounts", get(page, "/accounts/")),
         Case("page contacts", get(page, "/contacts/")),
         Case("page opportunities", get(page, "/opportunities/")),
@@ -147,6 +157,7 @@ def build(people: dict[str, User]) -> list[Case]:
         # A word no record has, as a typo is: nothing stops a walk through the rows early.
         Case("search missing word (admin)", get(clients["admin"], "/search/?q=zqxw")),
         Case("search missing word (manager)", get(page, "/search/?q=zqxw")),
+        Case("search 2-letter word (admin)", get(clients["admin"], "/search/?q=an")),
         Case("board (team)", get(page, "/board/")),
         Case("board (everyone)", get(clients["admin"], "/board/")),
         Case("record page, long timeline", get(clients["admin"], f"/opportunities/{busiest.pk}/")),
