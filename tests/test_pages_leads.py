@@ -5,6 +5,7 @@ from salestrack.accounts.services import account_create, contact_create
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_update
 from salestrack.teams.models import User
+from salestrack.web import pages
 from tests.conftest import PASSWORD, signed_in
 
 
@@ -275,10 +276,23 @@ def test_list_rows_escape_what_users_typed(org):
     assert "&lt;b&gt;Bo &quot;Bad&quot; &amp; co</a>" in html
 
 
-@pytest.mark.parametrize("path", ["/leads/", "/contacts/", "/accounts/", "/opportunities/"])
-def test_a_searched_list_says_it_holds_only_the_newest_matches(org, path):
+NOTICE = "A search lists at most its newest 500 matches"
+
+
+def test_a_searched_list_of_several_pages_says_it_holds_only_the_newest_matches(org, monkeypatch):
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
     client = signed_in(org.rep)
-    notice = "A search lists at most its newest 500 matches"
-    assert notice in client.get(path, {"q": "hopper"}).content.decode()
-    assert notice not in client.get(path).content.decode()
-    assert notice not in client.get(path, {"q": "  "}).content.decode()
+    for n in range(3):
+        lead_create(by=org.rep, last_name=f"Hopper {n}")
+    first = client.get("/leads/", {"q": "hopper"})
+    assert len(first.context["rows"]) == 2 and NOTICE in first.content.decode()
+    after = first.context["page"].next
+    assert NOTICE in client.get("/leads/", {"q": "hopper", "after": after}).content.decode()
+    assert NOTICE not in client.get("/leads/").content.decode()  # not searched
+    assert NOTICE not in client.get("/leads/", {"q": "  "}).content.decode()
+
+
+@pytest.mark.parametrize("path", ["/leads/", "/contacts/", "/accounts/", "/opportunities/"])
+def test_a_searched_list_of_one_page_says_nothing_of_a_cap(org, path):
+    # Fewer matches than a page cannot have reached the cap.
+    assert NOTICE not in signed_in(org.rep).get(path, {"q": "hopper"}).content.decode()
