@@ -730,3 +730,85 @@ def test_the_field_starts_migration_reverses(org, account):
         ["accounts_account", "accounts_contact", "deals_opportunity", "leads_lead"], 1000
     )
     assert found(Lead, "lo") == {lead.pk} and found(Opportunity, "in") == {deal.pk}
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_deal_reassigned_while_its_account_is_renamed_waits_its_turn(org, default_pipeline):
+    """A rename locks the account, then its deals (their text has its name); a reassignment
+    locks the account before the deal (deals.services._lock_account_first), so the two never
+    wait for each other in a circle, which PostgreSQL would end by failing one."""
+    import threading
+
+    import psycopg
+
+    account = account_create(by=org.rep, name="Oldname")
+    deal = opportunity_create(by=org.rep, account=account, name="Deal", close_date=SOON)
+    params = connection.get_connection_params()
+    errors = []
+
+    def reassign():
+        try:
+            opportunity_update(opportunity=deal, by=org.admin, owner=org.teammate)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()  # this thread's own
+
+    with psycopg.connect(**params) as rename:
+        # As account_update does: the account first (records.lock), then the new name.
+        rename.execute("SELECT 1 FROM accounts_account WHERE id = %s FOR UPDATE", [account.pk])
+        worker = threading.Thread(target=reassign)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), "the reassignment did not wait for the rename"
+        rename.execute("UPDATE accounts_account SET name = 'Newname' WHERE id = %s", [account.pk])
+        rename.commit()
+        worker.join(5)
+    assert not worker.is_alive() and errors == []
+    assert seen_by(account) == [org.rep.pk, org.teammate.pk]
+    assert found(Opportunity, "newname") == {deal.pk}
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_deal_saved_during_its_accounts_rename_does_not_wait_for_the_account(org, account):
+    """Django's save() names every column; only a change of name or account makes the deal's
+    trigger read its account (search migration 0009), so a stage move or a new amount, whose
+    deal the rename is waiting for, never waits for the rename in turn."""
+    import threading
+
+    import psycopg
+
+    deal = opportunity_create(by=org.rep, account=account, name="Deal", close_date=SOON)
+    params = connection.get_connection_params()
+    with psycopg.connect(**params) as save, psycopg.connect(**params) as rename:
+        save.execute("SELECT 1 FROM deals_opportunity WHERE id = %s FOR UPDATE", [deal.pk])
+
+        errors = []
+
+        def rename_account():
+            try:
+                rename.execute(
+                    "SELECT 1 FROM accounts_account WHERE id = %s FOR UPDATE", [account.pk]
+                )
+                rename.execute(
+                    "UPDATE accounts_account SET name = 'Newname' WHERE id = %s", [account.pk]
+                )
+                rename.commit()
+            except psycopg.Error as error:  # a deadlock: reported by the assertion below
+                errors.append(error)
+
+        renamer = threading.Thread(target=rename_account)
+        renamer.start()
+        renamer.join(0.5)
+        assert renamer.is_alive(), "the rename did not wait for the deal"
+        save.execute(
+            "UPDATE deals_opportunity SET amount = 5, name = name, account_id = account_id "
+            "WHERE id = %s",
+            [deal.pk],
+        )
+        save.commit()
+        renamer.join(5)
+        assert not renamer.is_alive() and errors == []
+    assert found(Opportunity, "newname") == {deal.pk} and found(Opportunity, "initech") == set()

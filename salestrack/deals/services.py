@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from salestrack.accounts.models import Account, Contact
@@ -148,6 +148,8 @@ def opportunity_update(
     *, opportunity: Opportunity, by: User, version: int | None = None, **changes
 ) -> Opportunity:
     """Change fields; a new stage goes through the same rules as opportunity_move_stage."""
+    if READS_ACCOUNT & set(changes):
+        _lock_account_first(opportunity, changes)
     current = records.lock(opportunity, version)
     before = records.snapshot(current)
     now = timezone.now()
@@ -192,7 +194,32 @@ def opportunity_move_stage(
 
 @transaction.atomic
 def opportunity_delete(*, opportunity: Opportunity, by: User) -> None:
+    _lock_account_first(opportunity, {})
     records.remove(opportunity, by=by, action="deals.opportunity.deleted")
+
+
+# Changes after which a deal's triggers read or write its account and contact: its search text
+# holds the account's name (search migrations 0003, 0009), and who sees the account and the
+# contact depends on its owner (0007).
+READS_ACCOUNT = {"name", "owner", "account", "contact"}
+
+
+def _lock_account_first(opportunity: Opportunity, changes: dict) -> None:
+    """PostgreSQL: lock the deal's accounts and contacts, old and new, before the deal itself.
+
+    The deal's triggers lock them after the deal, while an account's rename locks the account
+    and then its deals (to refresh their text): a deal reassigned during its account's rename
+    waited for the rename, which waited for the deal, until PostgreSQL failed one of them (a
+    deadlock). Taken here first, in id order, each waits its turn.
+    """
+    if connection.vendor != "postgresql":
+        return
+    for model, name in ((Account, "account"), (Contact, "contact")):
+        ids = {getattr(opportunity, f"{name}_id"), getattr(changes.get(name), "pk", None)}
+        ids.discard(None)
+        if ids:
+            rows = model.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True)
+            list(rows.values_list("pk", flat=True))
 
 
 @transaction.atomic
