@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from salestrack.accounts.models import Account
 from salestrack.accounts.services import account_create, contact_create
+from salestrack.deals import services as deal_services
 from salestrack.deals.models import Opportunity, Pipeline, Stage
 from salestrack.deals.services import opportunity_create, opportunity_move_stage, opportunity_update
 from tests.conftest import PASSWORD, signed_in
@@ -395,3 +396,28 @@ def test_opportunity_list_query_count_does_not_grow_with_rows(
     assert len(page.context["rows"]) == 50
     with django_assert_max_num_queries(10):
         client.get(f"/opportunities/?sort=amount&after={page.context['page'].next}")
+
+
+def test_a_bulk_change_takes_the_deals_account_by_account(org, account, monkeypatch):
+    """A deal's change locks its account before the deal (deals.services._lock_account_first):
+    in account order, two bulk changes at once never wait for each other in a circle."""
+    other = account_create(by=org.rep, name="Other")
+    deals = [
+        opportunity_create(by=org.rep, account=a, name=f"Deal {n}", close_date=SOON)
+        for n, a in enumerate([other, account, other, account])
+    ]
+    accounts = []
+
+    def update(**kwargs):
+        accounts.append(kwargs["opportunity"].account_id)
+        return opportunity_update(**kwargs)
+
+    monkeypatch.setattr(deal_services, "opportunity_update", update)
+    ids = [deal.pk for deal in deals]
+    signed_in(org.manager).post(
+        "/opportunities/bulk/", {"action": "assign", "ids": ids, "owner": org.teammate.pk}
+    )
+    assert accounts == [account.pk, account.pk, other.pk, other.pk]
+    assert set(Opportunity.objects.filter(pk__in=ids).values_list("owner", flat=True)) == {
+        org.teammate.pk
+    }

@@ -16,7 +16,10 @@ def bulk_apply(request, *, model, update, delete, back: str, statuses=()):
         return redirect(request.POST.get("next") or back)
     data = form.cleaned_data
     name = model._meta.model_name
-    rows = list(data["ids"])
+    # Deals account by account: a deal's change locks its account before the deal
+    # (deals.services), so two bulk changes at once take the accounts in one order and never
+    # wait for each other in a circle.
+    rows = sorted(data["ids"], key=lambda row: (getattr(row, "account_id", None) or 0, row.pk))
     try:
         with transaction.atomic():
             for row in rows:
