@@ -422,6 +422,29 @@ def test_a_teams_searched_list_says_its_owners_once_in_the_search_indexs_terms(o
 
 
 @postgres_only
+def test_accounts_and_contacts_searched_say_who_sees_them_once(org, account):
+    """For accounts and contacts visible()'s rule is "owned, or touched by a deal": all of it
+    is swapped for `seen_by && (owners)`, and the rows stay the same."""
+    contact_create(by=org.rep, last_name="Hopperton", account=account)
+    theirs = account_create(by=org.other_rep, name="Hopperton Labs")
+    seen = contact_create(by=org.other_rep, last_name="Hopperton", account=theirs)
+    opportunity_create(
+        by=org.admin, owner=org.teammate, account=theirs, contact=seen, name="D", close_date=SOON
+    )
+    for model in (Account, Contact):
+        for user in (org.manager, org.rep, org.teammate, org.other_rep):
+            rows = visible(user, model)
+            said = said_as_searched(rows, owner_ids(user))
+            assert set(said) == set(rows), (model, user)
+            where = str(said.query).split(" WHERE ")[1]
+            assert '"seen_by" &&' in where and "deals_opportunity" not in where, where
+            found(model, "hopper", user=user)  # its list (said_as_searched) and search agree
+    assert seen.pk in found(Contact, "hopper", user=org.teammate)  # through the deal
+    assert theirs.pk in found(Account, "hopper", user=org.manager)  # through the team's deal
+    assert theirs.pk not in found(Account, "hopper", user=org.rep)
+
+
+@postgres_only
 def test_postgres_answers_with_the_trigram_indexes(org, account):
     with connection.cursor() as cursor:
         # A handful of rows: a full scan would be cheaper, so forbid it to see what else works.
