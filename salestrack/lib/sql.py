@@ -2,7 +2,8 @@
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import BooleanField, F, Field, Func, Q, QuerySet
+from django.db.models.expressions import Col, Expression
 
 
 def among(column: str, rows: QuerySet) -> Q:
@@ -28,3 +29,19 @@ class _AnyOf(Func):
     template = "%(expressions)s)"
     arg_joiner = " = ANY("
     output_field = BooleanField()
+
+
+class Undeclared(Expression):
+    """A column of the query's own table that its model does not declare, such as PostgreSQL's
+    search_text and seen_by (search migrations 0002, 0007), under whatever alias the table has
+    there (a subquery renames it), as a model field's column would be."""
+
+    def __init__(self, column: str, output_field: Field):
+        super().__init__(output_field=output_field)
+        self.column = column
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        field = self.output_field.clone()
+        field.set_attributes_from_name(self.column)
+        field.model = query.model
+        return Col(query.get_initial_alias(), field)

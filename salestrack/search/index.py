@@ -13,12 +13,13 @@ import re
 
 from django.db import connections
 from django.db.models import F, Lookup, Model, Q, QuerySet, TextField
-from django.db.models.expressions import Col, Expression, RawSQL
+from django.db.models.expressions import RawSQL
 from django.db.models.sql.where import WhereNode
 
 from salestrack.accounts.models import Account, Contact
 from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
+from salestrack.lib.sql import Undeclared
 from salestrack.search import schema
 from salestrack.teams.visibility import said_as_searched
 
@@ -238,13 +239,13 @@ def _trigram(word: str) -> Q:
     search_text (search/migrations/0002, 0003 and 0008; a trigram cannot match fewer than three
     characters anywhere, but "\x01qJO" is the start of a field)."""
     if len(word) == 2:
-        return Q(_LikeStart(_SearchText(), _escaped(word) + "%"))
-    return Q(_Like(_SearchText(), f"%{_escaped(word)}%"))
+        return Q(_LikeStart(SEARCH_TEXT, _escaped(word) + "%"))
+    return Q(_Like(SEARCH_TEXT, f"%{_escaped(word)}%"))
 
 
 def _contains(queryset: QuerySet, word: str) -> Q:
     if connections[queryset.db].vendor == "postgresql":
-        return Q(_Like(_SearchText(), f"%{_escaped(word)}%"))
+        return Q(_Like(SEARCH_TEXT, f"%{_escaped(word)}%"))
     return _on_fields(queryset.model, "icontains", word)
 
 
@@ -270,23 +271,13 @@ def _checked(queryset: QuerySet, q: str) -> QuerySet:
     return queryset.order_by("-pk")
 
 
+# PostgreSQL: the row's search_text, a column the models do not declare (migration 0002).
+SEARCH_TEXT = Undeclared("search_text", TextField())
+
+
 def _escaped(word: str) -> str:
     """PostgreSQL: a word as LIKE reads it literally."""
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-class _SearchText(Expression):
-    """PostgreSQL: the row's search_text, a column the models do not declare (migration 0002)."""
-
-    output_field = TextField()
-
-    def resolve_expression(self, query=None, *args, **kwargs):
-        # A column of the query's own table, under whatever alias it has there (a subquery
-        # renames it), as a model field's column would be.
-        field = TextField()
-        field.set_attributes_from_name("search_text")
-        field.model = query.model
-        return Col(query.get_initial_alias(), field)
 
 
 class _Like(Lookup):

@@ -26,7 +26,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.expressions import Col, Expression
+from django.db.models.expressions import Col
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact, In, IsNull
 from django.db.models.sql.where import WhereNode
@@ -36,7 +36,7 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
 from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
-from salestrack.lib.sql import among
+from salestrack.lib.sql import Undeclared, among
 from salestrack.teams.models import Team, User
 
 RECORDS = ("lead", "opportunity", "account", "contact")  # what an activity may be on
@@ -157,8 +157,9 @@ def owned_by_any(owners: list[int], model: type[Model]) -> Overlap:
     (owners)`, where seen_by is the row's owner and its deals' owners, kept by triggers
     (search/migrations/0007): the same as visible()'s "owned, or touched by a deal of theirs".
     """
-    column = _Array(F("owner_id")) if model in (Lead, Opportunity) else _SeenBy()
-    return Overlap(column, Value(owners, output_field=ArrayField(BigIntegerField())))
+    ids = ArrayField(BigIntegerField())
+    column = _Array(F("owner_id")) if model in (Lead, Opportunity) else Undeclared("seen_by", ids)
+    return Overlap(column, Value(owners, output_field=ids))
 
 
 def said_as_searched(queryset: QuerySet, owners: list[int]) -> QuerySet:
@@ -196,19 +197,6 @@ def said_as_searched(queryset: QuerySet, owners: list[int]) -> QuerySet:
             where.children.remove(child)  # a clone's: the queryset given is unchanged
             break
     return rows.filter(owned_by_any(owners, queryset.model))
-
-
-class _SeenBy(Expression):
-    """PostgreSQL: an account's or contact's seen_by, a column the models do not declare."""
-
-    output_field = ArrayField(BigIntegerField())
-
-    def resolve_expression(self, query=None, *args, **kwargs):
-        # A column of the query's own table, under whatever alias it has there.
-        field = ArrayField(BigIntegerField())
-        field.set_attributes_from_name("seen_by")
-        field.model = query.model
-        return Col(query.get_initial_alias(), field)
 
 
 class _Array(Func):
