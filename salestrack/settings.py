@@ -34,13 +34,13 @@ INSTALLED_APPS = [
     "salestrack.teams",
     "salestrack.audit",
     "salestrack.accounts",
-    "salestrack.deals",
+    "salestrack.opportunities",
     "salestrack.leads",
     "salestrack.activities",
     "salestrack.api",
     "salestrack.web",
     "salestrack.search",
-    "salestrack.bench",
+    "salestrack.dev",
 ]
 
 MIDDLEWARE = [

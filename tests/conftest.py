@@ -9,7 +9,7 @@ from django.apps import apps as django_apps
 from django.test import Client
 from rest_framework.test import APIClient
 
-from salestrack.deals.models import Pipeline
+from salestrack.opportunities.models import Pipeline
 from salestrack.teams.models import User
 from salestrack.teams.services import team_create, token_create, user_create
 
@@ -30,7 +30,9 @@ def default_pipeline(db):
     data included; the next one puts the pipeline back this way.
     """
     if not Pipeline.objects.filter(is_default=True).exists():
-        migration = importlib.import_module("salestrack.deals.migrations.0003_default_pipeline")
+        migration = importlib.import_module(
+            "salestrack.opportunities.migrations.0003_default_pipeline"
+        )
         migration.create(django_apps, None)
     return Pipeline.objects.get(is_default=True)
 

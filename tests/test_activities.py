@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.services import activity_log, activity_update, task_complete
 from salestrack.audit.models import AuditEntry
-from salestrack.deals.services import opportunity_create
 from salestrack.leads.services import lead_convert, lead_create
 from salestrack.lib.errors import Conflict
+from salestrack.opportunities.services import opportunity_create
 
 TOMORROW = datetime.date.today() + datetime.timedelta(days=1)
 

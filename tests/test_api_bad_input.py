@@ -10,11 +10,11 @@ from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log
 from salestrack.audit.models import AuditEntry
-from salestrack.deals.models import Opportunity, OpportunityHistory, Stage
-from salestrack.deals.pipelines import pipeline_create
-from salestrack.deals.services import opportunity_create
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_convert, lead_create, lead_disqualify
+from salestrack.opportunities.models import Opportunity, OpportunityHistory, Stage
+from salestrack.opportunities.pipelines import pipeline_create
+from salestrack.opportunities.services import opportunity_create
 
 MISSING = object()  # drop the field from the valid body
 LONG = "x" * 201

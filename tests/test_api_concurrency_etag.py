@@ -10,10 +10,10 @@ from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log
 from salestrack.audit.models import AuditEntry
-from salestrack.deals.models import Opportunity, OpportunityHistory
-from salestrack.deals.services import opportunity_create, opportunity_update
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_update
+from salestrack.opportunities.models import Opportunity, OpportunityHistory
+from salestrack.opportunities.services import opportunity_create, opportunity_update
 
 ENDPOINTS = ["leads", "accounts", "contacts", "opportunities", "activities"]
 CHANGE = {

@@ -13,10 +13,10 @@ from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log
 from salestrack.api import serializers
-from salestrack.deals.models import Opportunity
-from salestrack.deals.services import opportunity_create
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_convert, lead_create
+from salestrack.opportunities.models import Opportunity
+from salestrack.opportunities.services import opportunity_create
 
 CASES = [
     ("leads", Lead, serializers.LeadSerializer),

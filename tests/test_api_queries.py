@@ -8,11 +8,11 @@ from django.db import connection
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.services import activity_log
 from salestrack.api import filters
-from salestrack.deals.models import Stage
-from salestrack.deals.pipelines import pipeline_create
-from salestrack.deals.services import opportunity_create
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create
+from salestrack.opportunities.models import Stage
+from salestrack.opportunities.pipelines import pipeline_create
+from salestrack.opportunities.services import opportunity_create
 from salestrack.teams.services import team_create, user_create
 
 ROLES = ["rep", "teammate", "other_rep", "manager", "region_manager", "admin", "anonymous"]

@@ -12,10 +12,10 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log
-from salestrack.deals.models import Opportunity
-from salestrack.deals.services import opportunity_create
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create
+from salestrack.opportunities.models import Opportunity
+from salestrack.opportunities.services import opportunity_create
 
 ROLES = ["rep", "teammate", "other_rep", "manager", "region_manager", "admin", "anonymous"]
 # Who sees (and may change) the records `rep` owns.

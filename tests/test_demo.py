@@ -12,12 +12,12 @@ from django.db.models import Max, Min
 from django.test import override_settings
 from django.utils import timezone
 
+from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
-from salestrack.deals.models import Opportunity, OpportunityHistory
-from salestrack.demo import DEMO_PASSWORD
+from salestrack.dev.demo import DEMO_PASSWORD
 from salestrack.leads.models import Lead
-from salestrack.teams import visibility
+from salestrack.opportunities.models import Opportunity, OpportunityHistory
 from salestrack.teams.models import Team, User
 from salestrack.teams.services import user_create
 

@@ -15,14 +15,14 @@ from django.db import connection, transaction
 from django.db.models import F, ForeignKey, Min
 from django.test import override_settings
 
+from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
-from salestrack.bench.generate import PASSWORD
-from salestrack.deals.models import Opportunity, OpportunityHistory, Pipeline, Stage
+from salestrack.dev.generate import PASSWORD
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_matches
 from salestrack.lib.text import company_key, domain_of_website, person_key
-from salestrack.teams import visibility
+from salestrack.opportunities.models import Opportunity, OpportunityHistory, Pipeline, Stage
 from salestrack.teams.models import Team, User
 
 TODAY = datetime.date.today()
@@ -81,7 +81,7 @@ def generated(django_db_setup, django_db_blocker):
         with transaction.atomic():
             if not Pipeline.objects.filter(is_default=True).exists():  # a flush emptied it
                 migration = importlib.import_module(
-                    "salestrack.deals.migrations.0003_default_pipeline"
+                    "salestrack.opportunities.migrations.0003_default_pipeline"
                 )
                 migration.create(django_apps, None)
             yield generate("--seed", "7")

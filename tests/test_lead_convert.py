@@ -11,11 +11,11 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log
-from salestrack.deals.models import Opportunity
-from salestrack.deals.services import OpportunityDraft
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_convert, lead_create, lead_disqualify, lead_matches
 from salestrack.lib.errors import Conflict
+from salestrack.opportunities.models import Opportunity
+from salestrack.opportunities.services import OpportunityDraft
 
 SOON = datetime.date.today() + datetime.timedelta(days=45)
 
@@ -171,8 +171,8 @@ def test_a_disqualified_lead_cannot_be_converted(org):
 
 
 def test_a_second_sale_to_a_customer_is_existing_business(org):
-    from salestrack.deals.models import Stage
-    from salestrack.deals.services import opportunity_move_stage
+    from salestrack.opportunities.models import Stage
+    from salestrack.opportunities.services import opportunity_move_stage
 
     first = lead_convert(
         lead=make_lead(org), by=org.rep, opportunity=OpportunityDraft(name="1", close_date=SOON)
@@ -232,8 +232,8 @@ def test_a_contact_without_account_gets_the_new_account(org):
 
 
 def test_a_stale_account_copy_still_makes_a_repeat_sale_existing_business(org):
-    from salestrack.deals.models import Stage
-    from salestrack.deals.services import opportunity_create, opportunity_move_stage
+    from salestrack.opportunities.models import Stage
+    from salestrack.opportunities.services import opportunity_create, opportunity_move_stage
 
     account = account_create(by=org.rep, name="Stale Co")
     first = opportunity_create(by=org.rep, account=account, name="1", close_date=SOON)

@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from salestrack.accounts.models import Account
 from salestrack.accounts.services import account_create
 from salestrack.audit.models import AuditEntry
-from salestrack.deals.models import OpportunityHistory, Pipeline, Stage
-from salestrack.deals.services import (
+from salestrack.lib.errors import StaleVersion
+from salestrack.opportunities.models import OpportunityHistory, Pipeline, Stage
+from salestrack.opportunities.services import (
     opportunity_create,
     opportunity_move_stage,
     opportunity_update,
 )
-from salestrack.lib.errors import StaleVersion
 
 SOON = datetime.date.today() + datetime.timedelta(days=20)
 
@@ -132,10 +132,10 @@ def test_history_rows_cannot_be_edited(deal):
 def test_a_deal_rots_when_idle_in_its_stage_past_the_limit(deal, stages, org):
     from django.utils import timezone
 
+    from salestrack.activities.rotting import rotting_q
     from salestrack.activities.services import activity_log
-    from salestrack.deals.models import Opportunity
-    from salestrack.deals.rotting import rotting_q
-    from salestrack.deals.services import opportunity_snooze
+    from salestrack.opportunities.models import Opportunity
+    from salestrack.opportunities.services import opportunity_snooze
 
     def is_rotting():
         return Opportunity.objects.filter(rotting_q(), pk=deal.pk).exists()

@@ -6,8 +6,8 @@ from django.test import Client
 
 from salestrack.accounts.models import Account
 from salestrack.accounts.services import account_create, account_update, contact_create
-from salestrack.deals.models import Stage
-from salestrack.deals.services import opportunity_create, opportunity_move_stage
+from salestrack.opportunities.models import Stage
+from salestrack.opportunities.services import opportunity_create, opportunity_move_stage
 from tests.conftest import PASSWORD, signed_in
 
 SOON = datetime.date.today() + datetime.timedelta(days=30)
@@ -292,7 +292,7 @@ def test_a_shared_accounts_timeline_hides_calls_on_deals_the_rep_cannot_see(org)
 
     from salestrack.accounts.services import account_create
     from salestrack.activities.services import activity_log
-    from salestrack.deals.services import opportunity_create
+    from salestrack.opportunities.services import opportunity_create
 
     soon = datetime.date.today() + datetime.timedelta(days=10)
     account = account_create(by=org.other_rep, name="Shared Co")

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from salestrack.accounts.models import Account
 from salestrack.accounts.services import account_create
-from salestrack.deals.models import Opportunity, Pipeline, Stage
-from salestrack.deals.services import opportunity_create, opportunity_update
+from salestrack.opportunities.models import Opportunity, Pipeline, Stage
+from salestrack.opportunities.services import opportunity_create, opportunity_update
 from tests.conftest import PASSWORD
 
 SOON = datetime.date.today() + datetime.timedelta(days=20)

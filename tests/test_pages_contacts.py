@@ -5,7 +5,7 @@ from django.test import Client
 
 from salestrack.accounts.models import Contact
 from salestrack.accounts.services import account_create, contact_create, contact_update
-from salestrack.deals.services import opportunity_create
+from salestrack.opportunities.services import opportunity_create
 from tests.conftest import PASSWORD, signed_in
 
 SOON = datetime.date.today() + datetime.timedelta(days=30)

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from salestrack.accounts.services import account_create
 from salestrack.activities.services import activity_log
-from salestrack.deals.models import Opportunity
-from salestrack.deals.services import opportunity_create
 from salestrack.leads.services import lead_create
+from salestrack.opportunities.models import Opportunity
+from salestrack.opportunities.services import opportunity_create
 from salestrack.teams.services import user_create
 from tests.conftest import PASSWORD, signed_in
 

@@ -7,9 +7,13 @@ from django.utils import timezone
 
 from salestrack.accounts.models import Account
 from salestrack.accounts.services import account_create, contact_create
-from salestrack.deals import services as deal_services
-from salestrack.deals.models import Opportunity, Pipeline, Stage
-from salestrack.deals.services import opportunity_create, opportunity_move_stage, opportunity_update
+from salestrack.opportunities import services as deal_services
+from salestrack.opportunities.models import Opportunity, Pipeline, Stage
+from salestrack.opportunities.services import (
+    opportunity_create,
+    opportunity_move_stage,
+    opportunity_update,
+)
 from tests.conftest import PASSWORD, signed_in
 
 SOON = datetime.date.today() + datetime.timedelta(days=30)

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from salestrack.accounts.services import account_create, contact_create
-from salestrack.deals.services import opportunity_create
+from salestrack.opportunities.services import opportunity_create
 from tests.conftest import signed_in
 
 SOON = datetime.date.today() + datetime.timedelta(days=30)

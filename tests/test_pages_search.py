@@ -7,8 +7,8 @@ from django.test import Client
 
 from salestrack.accounts.models import Contact
 from salestrack.accounts.services import account_create, contact_create
-from salestrack.deals.services import opportunity_create
 from salestrack.leads.services import lead_create
+from salestrack.opportunities.services import opportunity_create
 from salestrack.search import index
 from salestrack.web import search as site_search
 from salestrack.web.search import search

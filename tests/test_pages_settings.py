@@ -4,10 +4,10 @@ from django.test import Client
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.services import activity_log
 from salestrack.audit.models import AuditEntry
-from salestrack.deals.models import OpportunityHistory, Pipeline, Stage
-from salestrack.deals.pipelines import pipeline_create
-from salestrack.deals.services import opportunity_create
 from salestrack.leads.services import lead_create, lead_disqualify
+from salestrack.opportunities.models import OpportunityHistory, Pipeline, Stage
+from salestrack.opportunities.pipelines import pipeline_create
+from salestrack.opportunities.services import opportunity_create
 from salestrack.teams.models import ApiToken, Team, User
 from salestrack.teams.services import token_create, user_create
 from tests.conftest import PASSWORD, signed_in

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from salestrack.access.visibility import owner_ids, said_as_searched, searchable, visible
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import (
     account_create,
@@ -21,12 +22,15 @@ from salestrack.accounts.services import (
     contact_delete,
     contact_update,
 )
-from salestrack.deals.models import Opportunity
-from salestrack.deals.services import opportunity_create, opportunity_delete, opportunity_update
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_delete, lead_update
+from salestrack.opportunities.models import Opportunity
+from salestrack.opportunities.services import (
+    opportunity_create,
+    opportunity_delete,
+    opportunity_update,
+)
 from salestrack.search import index, schema
-from salestrack.teams.visibility import owner_ids, said_as_searched, searchable, visible
 from salestrack.web.search import search
 from tests.conftest import client_for
 from tests.test_pages_home import signed_in

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from salestrack.access.visibility import owner_ids, said_as_searched, searchable, visible
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import (
     account_create,
@@ -20,10 +21,13 @@ from salestrack.accounts.services import (
     contact_create,
     contact_update,
 )
-from salestrack.deals.models import Opportunity
-from salestrack.deals.services import opportunity_create, opportunity_delete, opportunity_update
+from salestrack.opportunities.models import Opportunity
+from salestrack.opportunities.services import (
+    opportunity_create,
+    opportunity_delete,
+    opportunity_update,
+)
 from salestrack.search import schema
-from salestrack.teams.visibility import owner_ids, said_as_searched, searchable, visible
 from tests.test_search_index import SOON, found, postgres_only, raw, raw_copy
 
 pytestmark = postgres_only

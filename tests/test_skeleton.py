@@ -1,6 +1,6 @@
 import pytest
 
-from salestrack.deals.models import Pipeline
+from salestrack.opportunities.models import Pipeline
 
 
 @pytest.mark.django_db

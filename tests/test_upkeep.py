@@ -8,8 +8,7 @@ from django.db import DatabaseError, connection
 
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create
-from salestrack.lib import upkeep
-from salestrack.search import index, schema
+from salestrack.search import index, schema, upkeep
 
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 and WAL")
 
@@ -62,7 +61,7 @@ def test_the_thread_runs_passes_until_stopped_and_logs_a_failure(monkeypatch, ca
 
     monkeypatch.setattr(upkeep, "run_once", one_pass)
     monkeypatch.setattr(upkeep.connection, "vendor", "sqlite")
-    with caplog.at_level(logging.ERROR, logger="salestrack.lib.upkeep"):
+    with caplog.at_level(logging.ERROR, logger="salestrack.search.upkeep"):
         thread = upkeep.start(interval=0.01)
         try:
             assert done.wait(5), "the thread stopped after a failed pass"

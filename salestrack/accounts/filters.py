@@ -1,13 +1,20 @@
 import django_filters
 
-from salestrack.api.filters import AccountFilter, ContactFilter
-from salestrack.web.filters import RecordListFilter
+from salestrack.accounts.models import Account, Contact
+from salestrack.lib.filters import IdFilter, RecordFilter
 
 
-class AccountListFilter(AccountFilter, RecordListFilter):
-    """The API's account filters (type, search) plus owner, team and created dates."""
+class AccountFilter(RecordFilter):
+    type = django_filters.ChoiceFilter(choices=Account.Type.choices)
+
+    class Meta:
+        model = Account
+        fields = ["owner_id", "type", "updated_since"]
 
 
-class ContactListFilter(ContactFilter, RecordListFilter):
-    # The contacts of one account: by id from the account's page, or by name from the filters.
-    account_name = django_filters.CharFilter(field_name="account__name", lookup_expr="icontains")
+class ContactFilter(RecordFilter):
+    account_id = IdFilter(field_name="account_id")
+
+    class Meta:
+        model = Contact
+        fields = ["owner_id", "account_id", "updated_since"]

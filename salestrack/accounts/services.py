@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from salestrack.accounts.models import Account, Contact
-from salestrack.lib import records
+from salestrack.audit import records
 from salestrack.lib.models import ADDRESS_FIELDS
 from salestrack.lib.text import company_key, domain_of_website, person_key
 from salestrack.teams.models import User

@@ -6,10 +6,10 @@ from django.utils import timezone
 
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
-from salestrack.deals.models import Opportunity
+from salestrack.audit import records
 from salestrack.leads.models import Lead
-from salestrack.lib import records
 from salestrack.lib.errors import Conflict
+from salestrack.opportunities.models import Opportunity
 from salestrack.teams.models import User
 
 ACTIVITY_FIELDS = {"subject", "body", "occurred_at", "due_date", "owner"}

@@ -2,18 +2,18 @@
 
 from rest_framework import serializers
 
+from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
-from salestrack.deals.models import (
+from salestrack.leads.models import Lead
+from salestrack.lib.models import ADDRESS_FIELDS
+from salestrack.opportunities.models import (
     ForecastCategory,
     Opportunity,
     OpportunityHistory,
     Pipeline,
     Stage,
 )
-from salestrack.leads.models import Lead
-from salestrack.lib.models import ADDRESS_FIELDS
-from salestrack.teams import visibility
 from salestrack.teams.models import Team, User
 
 RECORD_META = ["version", "created_at", "updated_at"]

@@ -7,16 +7,16 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from salestrack.access import visibility
 from salestrack.accounts import services as accounts
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities import services as activities
 from salestrack.activities.models import Activity
 from salestrack.api import fastlist, filters, serializers
-from salestrack.deals import services as deals
-from salestrack.deals.models import Opportunity, OpportunityHistory
 from salestrack.leads import services as leads
 from salestrack.leads.models import Lead
-from salestrack.teams import visibility
+from salestrack.opportunities import services as deals
+from salestrack.opportunities.models import Opportunity, OpportunityHistory
 
 
 def if_match_version(request) -> int | None:

@@ -1,11 +1,13 @@
 import django_filters
 
-from salestrack.api.filters import LeadFilter
 from salestrack.leads.models import Lead
-from salestrack.web.filters import RecordListFilter
+from salestrack.lib.filters import RecordFilter
 
 
-class LeadListFilter(LeadFilter, RecordListFilter):
-    """The API's lead filters plus owner, team and created dates; one status at a time."""
+class LeadFilter(RecordFilter):
+    status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices)
+    source = django_filters.CharFilter()
 
-    status = django_filters.ChoiceFilter(choices=Lead.Status.choices, empty_label="Any status")
+    class Meta:
+        model = Lead
+        fields = ["owner_id", "status", "source", "updated_since"]

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import (
     _derive_account,
@@ -13,14 +14,13 @@ from salestrack.accounts.services import (
     fill_empty,
 )
 from salestrack.activities.models import Activity
-from salestrack.deals.models import Opportunity
-from salestrack.deals.services import OpportunityDraft, opportunity_create
+from salestrack.audit import records
 from salestrack.leads.models import Lead
-from salestrack.lib import records
 from salestrack.lib.errors import Conflict
 from salestrack.lib.models import ADDRESS_FIELDS
 from salestrack.lib.text import company_key, domain_of_email, domain_of_website, person_key
-from salestrack.teams import visibility
+from salestrack.opportunities.models import Opportunity
+from salestrack.opportunities.services import OpportunityDraft, opportunity_create
 from salestrack.teams.models import User
 
 LEAD_FIELDS = {

@@ -318,11 +318,11 @@ def deals_in_bulk(connection: BaseDatabaseWrapper) -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
-    _execute(connection, ["SET salestrack.deals_in_bulk = 'on'"])
+    _execute(connection, ["SET salestrack.opportunities_in_bulk = 'on'"])
     try:
         yield
     finally:
-        _execute(connection, ["RESET salestrack.deals_in_bulk"])
+        _execute(connection, ["RESET salestrack.opportunities_in_bulk"])
     _execute(
         connection,
         [

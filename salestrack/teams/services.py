@@ -8,10 +8,10 @@ from salestrack.accounts.services import account_update, contact_update
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_update
 from salestrack.audit.services import audit_log
-from salestrack.deals.models import Opportunity
-from salestrack.deals.services import opportunity_update
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_update
+from salestrack.opportunities.models import Opportunity
+from salestrack.opportunities.services import opportunity_update
 from salestrack.teams.models import ApiToken, Team, User
 
 

@@ -1,6 +1,14 @@
+"""The list pages' filters: the API's, plus owner and team by name, created dates and more."""
+
 import django_filters
 
-from salestrack.teams import visibility
+from salestrack.access import visibility
+from salestrack.accounts.filters import AccountFilter, ContactFilter
+from salestrack.leads.filters import LeadFilter
+from salestrack.leads.models import Lead
+from salestrack.opportunities.filters import STATUSES, OpportunityFilter
+from salestrack.opportunities.models import Pipeline, Stage
+from salestrack.search.filters import Searched
 from salestrack.teams.models import Team, User
 
 
@@ -44,3 +52,46 @@ def people_choices(users) -> list[tuple[int, str]]:
 
 def team_choices(teams) -> list[tuple[int, str]]:
     return list(teams.order_by("name").values_list("id", "name"))
+
+
+class LeadListFilter(Searched, LeadFilter, RecordListFilter):
+    """The API's lead filters plus owner, team and created dates; one status at a time."""
+
+    status = django_filters.ChoiceFilter(choices=Lead.Status.choices, empty_label="Any status")
+
+
+class AccountListFilter(Searched, AccountFilter, RecordListFilter):
+    """The API's account filters (type, search) plus owner, team and created dates."""
+
+
+class ContactListFilter(Searched, ContactFilter, RecordListFilter):
+    # The contacts of one account: by id from the account's page, or by name from the filters.
+    account_name = django_filters.CharFilter(field_name="account__name", lookup_expr="icontains")
+
+
+class OpportunityListFilter(Searched, OpportunityFilter, RecordListFilter):
+    """The API's opportunity filters plus stage and pipeline by name, open/won/lost, source."""
+
+    stage = django_filters.ModelChoiceFilter(
+        queryset=Stage.objects.select_related("pipeline"), empty_label="Any stage"
+    )
+    pipeline = django_filters.ModelChoiceFilter(queryset=Pipeline.objects.all(), empty_label="Any")
+    status = django_filters.ChoiceFilter(
+        choices=[(k, k.capitalize()) for k in STATUSES], method="by_status"
+    )
+    source = django_filters.CharFilter()
+    account_name = django_filters.CharFilter(field_name="account__name", lookup_expr="icontains")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stages = Stage.objects.order_by("pipeline", "position")
+        self.form.fields["stage"].plain_choices = [
+            ("", "Any stage"),
+            *(
+                (pk, f"{p} · {s}")
+                for pk, p, s in stages.values_list("id", "pipeline__name", "name")
+            ),
+        ]
+
+    def by_status(self, queryset, name, value):
+        return queryset.filter(STATUSES[value])

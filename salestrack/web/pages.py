@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.forms import ModelForm
 
+from salestrack.access import visibility
 from salestrack.activities.models import Activity
 from salestrack.audit.models import AuditEntry
 from salestrack.lib import keyset
 from salestrack.lib.errors import ServiceError, StaleVersion
 from salestrack.search import index
-from salestrack.teams import visibility
 
 PAGE_SIZE = 50
 VIEWS = [("mine", "Mine"), ("team", "My team"), ("all", "All I can see")]

@@ -19,11 +19,11 @@ from functools import partial
 from django.conf import settings
 from django.db import close_old_connections, connection, connections
 
+from salestrack.access.visibility import owner_ids, searchable
 from salestrack.accounts.models import Account, Contact
-from salestrack.deals.models import Opportunity
 from salestrack.leads.models import Lead
+from salestrack.opportunities.models import Opportunity
 from salestrack.search import index
-from salestrack.teams.visibility import owner_ids, searchable
 
 MIN_LENGTH = 2
 

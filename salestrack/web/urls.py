@@ -2,12 +2,72 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from salestrack.teams.throttle import ThrottledAuthenticationForm
-from salestrack.web import views
+from salestrack.web.views import accounts, activities, board, home, leads, opportunities, settings
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("search/", views.search, name="search"),
-    path("pick/<str:kind>/", views.pick, name="pick"),
+    path("", home.home, name="home"),
+    path("search/", home.search, name="search"),
+    path("pick/<str:kind>/", home.pick, name="pick"),
+    path("leads/", leads.lead_list, name="lead-list"),
+    path("leads/new/", leads.lead_new, name="lead-new"),
+    path("leads/bulk/", leads.lead_bulk, name="lead-bulk"),
+    path("leads/<int:pk>/", leads.lead_detail, name="lead-detail"),
+    path("leads/<int:pk>/edit/", leads.lead_edit, name="lead-edit"),
+    path("leads/<int:pk>/convert/", leads.lead_convert, name="lead-convert"),
+    path("leads/<int:pk>/disqualify/", leads.lead_disqualify, name="lead-disqualify"),
+    path("accounts/", accounts.account_list, name="account-list"),
+    path("accounts/new/", accounts.account_new, name="account-new"),
+    path("accounts/bulk/", accounts.account_bulk, name="account-bulk"),
+    path("accounts/<int:pk>/", accounts.account_detail, name="account-detail"),
+    path("accounts/<int:pk>/edit/", accounts.account_edit, name="account-edit"),
+    path("contacts/", accounts.contact_list, name="contact-list"),
+    path("contacts/new/", accounts.contact_new, name="contact-new"),
+    path("contacts/bulk/", accounts.contact_bulk, name="contact-bulk"),
+    path("contacts/<int:pk>/", accounts.contact_detail, name="contact-detail"),
+    path("contacts/<int:pk>/edit/", accounts.contact_edit, name="contact-edit"),
+    path("opportunities/", opportunities.opportunity_list, name="opportunity-list"),
+    path("opportunities/new/", opportunities.opportunity_new, name="opportunity-new"),
+    path("opportunities/bulk/", opportunities.opportunity_bulk, name="opportunity-bulk"),
+    path("opportunities/<int:pk>/", opportunities.opportunity_detail, name="opportunity-detail"),
+    path("opportunities/<int:pk>/edit/", opportunities.opportunity_edit, name="opportunity-edit"),
+    path(
+        "opportunities/<int:pk>/stage/", opportunities.opportunity_stage, name="opportunity-stage"
+    ),
+    path(
+        "opportunities/<int:pk>/snooze/",
+        opportunities.opportunity_snooze,
+        name="opportunity-snooze",
+    ),
+    path("board/", board.board, name="board"),
+    path("board/column/<int:stage_id>/", board.board_column, name="board-column"),
+    path("board/move/<int:pk>/", board.board_move, name="board-move"),
+    path("tasks/", activities.task_list, name="task-list"),
+    path("activities/log/", activities.activity_log, name="activity-log"),
+    path("activities/<int:pk>/done/", activities.task_done, name="task-done"),
+    path("settings/", settings.settings_home, name="settings"),
+    path("settings/users/", settings.settings_users, name="settings-users"),
+    path("settings/users/new/", settings.user_new, name="settings-user-new"),
+    path("settings/users/<int:pk>/edit/", settings.user_edit, name="settings-user-edit"),
+    path(
+        "settings/users/<int:pk>/deactivate/",
+        settings.user_deactivate,
+        name="settings-user-deactivate",
+    ),
+    path(
+        "settings/users/<int:pk>/reactivate/",
+        settings.user_reactivate,
+        name="settings-user-reactivate",
+    ),
+    path("settings/teams/", settings.team_list, name="settings-teams"),
+    path("settings/teams/new/", settings.team_new, name="settings-team-new"),
+    path("settings/teams/<int:pk>/edit/", settings.team_edit, name="settings-team-edit"),
+    path("settings/teams/<int:pk>/delete/", settings.team_delete, name="settings-team-delete"),
+    path("settings/pipelines/", settings.pipeline_list, name="settings-pipelines"),
+    path("settings/pipelines/new/", settings.pipeline_new, name="settings-pipeline-new"),
+    path("settings/pipelines/<int:pk>/stages/new/", settings.stage_new, name="settings-stage-new"),
+    path("settings/stages/<int:pk>/edit/", settings.stage_edit, name="settings-stage-edit"),
+    path("settings/stages/<int:pk>/move/", settings.stage_move, name="settings-stage-move"),
+    path("settings/stages/<int:pk>/delete/", settings.stage_delete, name="settings-stage-delete"),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
@@ -24,5 +84,5 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", home.healthz, name="healthz"),
 ]

@@ -13,7 +13,7 @@ trigger locks the accounts and contacts it changes before reading their deals, s
 deals written at once on one account both count: the second waits for the first to commit,
 then reads both (each statement of a PL/pgSQL function takes a new snapshot).
 
-A bulk load sets `salestrack.deals_in_bulk` to skip the deals' trigger, and fills seen_by in
+A bulk load sets `salestrack.opportunities_in_bulk` to skip the deals' trigger, and fills seen_by in
 one statement per table afterwards (search/schema.py). On an existing database every account
 and contact is written once (seconds on the large
 org), blocking writes to them meanwhile. SQLite: nothing (its lists read deals as they are).
@@ -59,7 +59,7 @@ def _refresh(table: str, ids: str) -> str:
     )
 
 
-BULK = "salestrack.deals_in_bulk"
+BULK = "salestrack.opportunities_in_bulk"
 DEAL_FUNCTION = (
     "CREATE FUNCTION search_deal_seen_by() RETURNS trigger LANGUAGE plpgsql AS $$ "
     "DECLARE accounts bigint[] := '{}'; contacts bigint[] := '{}'; BEGIN "

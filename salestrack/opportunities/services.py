@@ -1,0 +1,244 @@
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from salestrack.accounts.models import Account, Contact
+from salestrack.audit import records
+from salestrack.opportunities.models import Opportunity, OpportunityHistory, Pipeline, Stage
+from salestrack.teams.models import User
+
+OPPORTUNITY_FIELDS = {
+    "name",
+    "account",
+    "contact",
+    "owner",
+    "amount",
+    "currency",
+    "close_date",
+    "probability",
+    "forecast_category",
+    "source",
+    "next_step",
+    "description",
+}
+
+
+@dataclass(frozen=True)
+class OpportunityDraft:
+    """What a conversion needs to open an opportunity."""
+
+    name: str
+    close_date: datetime.date
+    amount: Decimal = Decimal("0")
+    stage: Stage | None = None
+
+
+def default_stage(pipeline: Pipeline | None = None) -> Stage:
+    pipeline = pipeline or Pipeline.objects.get(is_default=True)
+    return pipeline.stages.filter(is_won=False, is_lost=False).order_by("position").first()
+
+
+def _text(value) -> str | None:
+    # One spelling per value, whether it came from the database or from the caller.
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    return str(value)
+
+
+def _record_history(opportunity: Opportunity, before: dict, *, by: User, at) -> None:
+    rows = []
+    for field in OpportunityHistory.TRACKED:
+        attname = Opportunity._meta.get_field(field).attname
+        old, new = before.get(attname), getattr(opportunity, attname)
+        if old != new:
+            rows.append(
+                OpportunityHistory(
+                    opportunity=opportunity,
+                    field=field,
+                    old_value=_text(old),
+                    new_value=_text(new),
+                    changed_by=by,
+                    changed_at=at,
+                )
+            )
+    OpportunityHistory.objects.bulk_create(rows)
+
+
+def _enter_stage(opp: Opportunity, stage: Stage, *, lost_reason: str | None, by: User, now) -> None:
+    """Move to `stage`: defaults, closing, reopening and the account's customer status."""
+    if stage.pipeline_id != opp.pipeline_id:
+        raise ValidationError({"stage": ["That stage belongs to another pipeline."]})
+    if stage.is_lost and not (lost_reason or opp.lost_reason).strip():
+        raise ValidationError({"lost_reason": ["A lost reason is required to close as lost."]})
+    opp.stage = stage
+    opp.stage_entered_at = now
+    opp.probability = stage.probability
+    opp.forecast_category = stage.forecast_category
+    opp.is_closed = stage.is_closed
+    opp.is_won = stage.is_won
+    # Reopening clears what closing set; the history keeps that it was closed.
+    opp.closed_date = timezone.localdate(now) if stage.is_closed else None
+    opp.lost_reason = (lost_reason or opp.lost_reason).strip() if stage.is_lost else ""
+    if stage.is_won:
+        _make_customer(opp.account_id, since=opp.closed_date, by=by)
+
+
+def _make_customer(account_id: int, *, since: datetime.date, by: User) -> None:
+    account = records.lock(Account(pk=account_id))
+    if account.type != Account.Type.CUSTOMER:
+        before = records.snapshot(account)
+        account.type = Account.Type.CUSTOMER
+        account.customer_since = account.customer_since or since
+        records.save_changes(account, before, by=by, action="accounts.account.became_customer")
+
+
+def _check_contact(contact: Contact | None, account: Account) -> None:
+    if contact is not None and contact.account_id not in (None, account.pk):
+        raise ValidationError({"contact": ["That contact is not at this opportunity's account."]})
+
+
+@transaction.atomic
+def opportunity_create(
+    *,
+    by: User,
+    account: Account,
+    name: str,
+    close_date: datetime.date,
+    amount: Decimal = Decimal("0"),
+    stage: Stage | None = None,
+    owner: User | None = None,
+    contact: Contact | None = None,
+    lost_reason: str = "",
+    **fields,
+) -> Opportunity:
+    """Open an opportunity; on a customer account it is existing business (a repeat sale)."""
+    records.check_fields(Opportunity, OPPORTUNITY_FIELDS, fields)
+    _check_contact(contact, account)
+    stage = stage or default_stage()
+    now = timezone.now()
+    # Read the type from the database: the caller's copy may predate the first won deal.
+    repeat = Account.objects.filter(pk=account.pk, type=Account.Type.CUSTOMER).exists()
+    opp = Opportunity(
+        account=account,
+        contact=contact,
+        name=name,
+        close_date=close_date,
+        amount=amount,
+        owner=owner or by,
+        pipeline=stage.pipeline,  # the audit names it; default_stage() has it at hand
+        type=Opportunity.Type.EXISTING_BUSINESS if repeat else Opportunity.Type.NEW_BUSINESS,
+    )
+    _enter_stage(opp, stage, lost_reason=lost_reason, by=by, now=now)
+    # An explicit probability or category overrides the stage's default.
+    for name_, value in fields.items():
+        setattr(opp, name_, value)
+    records.insert(opp, by=by, action="deals.opportunity.created")
+    _record_history(opp, {}, by=by, at=now)
+    return opp
+
+
+@transaction.atomic
+def opportunity_update(
+    *, opportunity: Opportunity, by: User, version: int | None = None, **changes
+) -> Opportunity:
+    """Change fields; a new stage goes through the same rules as opportunity_move_stage."""
+    if READS_ACCOUNT & set(changes):
+        _lock_account_first(opportunity, changes)
+    current = records.lock(opportunity, version)
+    before = records.snapshot(current)
+    now = timezone.now()
+    stage = changes.pop("stage", None)
+    lost_reason = changes.pop("lost_reason", None)
+    if stage is not None and stage.pk != current.stage_id:
+        _enter_stage(current, stage, lost_reason=lost_reason, by=by, now=now)
+    elif lost_reason is not None:
+        if not current.stage.is_lost:
+            raise ValidationError({"lost_reason": ["Only a lost opportunity has a lost reason."]})
+        if not lost_reason.strip():
+            raise ValidationError({"lost_reason": ["A lost opportunity needs a lost reason."]})
+        current.lost_reason = lost_reason.strip()
+    records.apply(current, OPPORTUNITY_FIELDS, changes)
+    if "contact" in changes or "account" in changes:
+        _check_contact(current.contact, current.account)
+    if "account" in changes and current.account_id != before["account_id"]:
+        if current.is_won:
+            _make_customer(current.account_id, since=current.closed_date, by=by)
+    if records.save_changes(current, before, by=by, action="deals.opportunity.changed"):
+        _record_history(current, before, by=by, at=now)
+    return current
+
+
+def opportunity_move_stage(
+    *,
+    opportunity: Opportunity,
+    by: User,
+    stage: Stage,
+    lost_reason: str | None = None,
+    version: int | None = None,
+) -> Opportunity:
+    """Move a deal to another stage of its pipeline (the board's drag and drop).
+
+    Won sets the closed date and makes the account a Customer; lost needs a reason;
+    moving a closed deal back to an open stage reopens it. Every move is in the history.
+    """
+    return opportunity_update(
+        opportunity=opportunity, by=by, version=version, stage=stage, lost_reason=lost_reason
+    )
+
+
+@transaction.atomic
+def opportunity_delete(*, opportunity: Opportunity, by: User) -> None:
+    _lock_account_first(opportunity, {})
+    records.remove(opportunity, by=by, action="deals.opportunity.deleted")
+
+
+# Changes after which a deal's triggers read or write its account and contact: its search text
+# holds the account's name (search migrations 0003, 0009), and who sees the account and the
+# contact depends on its owner (0007).
+READS_ACCOUNT = {"name", "owner", "account", "contact"}
+
+
+def _lock_account_first(opportunity: Opportunity, changes: dict) -> None:
+    """PostgreSQL: lock the deal's accounts and contacts, old and new, before the deal itself.
+
+    The deal's triggers lock them after the deal, while an account's rename locks the account
+    and then its deals (to refresh their text): a deal reassigned during its account's rename
+    waited for the rename, which waited for the deal, until PostgreSQL failed one of them (a
+    deadlock). Taken here first, in id order, each waits its turn.
+    """
+    if connection.vendor != "postgresql":
+        return
+    for model, name in ((Account, "account"), (Contact, "contact")):
+        ids = {getattr(opportunity, f"{name}_id"), getattr(changes.get(name), "pk", None)}
+        ids.discard(None)
+        if ids:
+            rows = model.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True)
+            list(rows.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def opportunity_snooze(
+    *,
+    opportunity: Opportunity,
+    by: User,
+    until: datetime.date,
+    reason: str,
+    version: int | None = None,
+) -> Opportunity:
+    """Stop a rotting deal from showing as rotting until `until`, saying why."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why the deal can wait."]})
+    if until <= timezone.localdate():
+        raise ValidationError({"until": ["Snooze until a future date."]})
+    current = records.lock(opportunity, version)
+    before = records.snapshot(current)
+    current.snoozed_until = until
+    current.snooze_reason = reason.strip()
+    records.save_changes(current, before, by=by, action="deals.opportunity.snoozed")
+    return current
