@@ -40,8 +40,12 @@ INSTALLED_APPS = [
     "salestrack.api",
     "salestrack.web",
     "salestrack.search",
-    "salestrack.dev",
 ]
+# The demo, the large-org generator, the benchmark and the load test (salestrack/dev/): loaded
+# unless DEV_TOOLS=0, and by default not behind TLS (SECURE_SSL), i.e. not in production.
+DEV_TOOLS = envbool("DEV_TOOLS", not envbool("SECURE_SSL", False))
+if DEV_TOOLS:
+    INSTALLED_APPS.append("salestrack.dev")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -99,13 +103,10 @@ def _database() -> dict:
         # something (salestrack/lib/postgres/base.py).
         db["ENGINE"] = "salestrack.lib.postgres"
         db["CONN_HEALTH_CHECKS"] = True
-        # No JIT compilation: it pays off for reports that run for seconds, but PostgreSQL
-        # starts it on a cost estimate, and a searched list whose estimate passed that mark
-        # spent 27 ms compiling to save nothing on an 8 ms query.
-        # A page read out of order costs 1.1 times one read in order, not PostgreSQL's default
-        # 4, which prices a spinning disk: the database lives in memory or on SSD. At 4 it
-        # preferred walking 224,000 leads in order (130 ms) to reading a surname's 6,943
-        # matches through the search index (25 ms; docs/benchmarks.md).
+        # No JIT compilation: PostgreSQL starts it on a cost estimate, and for our short queries
+        # compiling costs more than it saves. A page read out of order costs 1.1 reads in order,
+        # not 4 (a spinning disk's price), so that the planner reads a word's matches through the
+        # search index rather than walk a table in order (docs/benchmarks.md has the figures).
         options = db.setdefault("OPTIONS", {})
         planner = "-c jit=off -c random_page_cost=1.1"
         options["options"] = f"{options.get('options', '')} {planner}".strip()

@@ -11,8 +11,8 @@ from salestrack.teams.models import ApiToken, User
 # a write each.
 USE_RECORDED_EVERY = datetime.timedelta(hours=1)
 
-# A token's user in one statement, written out: the ORM took 0.5 ms to build and read this
-# lookup, a tenth of the CPU of a 50-row list (docs/benchmarks.md). The token's id and whether
+# A token's user in one statement, written out: building this lookup with the ORM cost a tenth
+# of a 50-row list's CPU (docs/benchmarks.md). The token's id and whether
 # its last use is due to be written come as extra attributes of the user: the ORM converts only
 # the model's own columns, and the databases agree on an integer and a truth value.
 TOKEN_USER = (

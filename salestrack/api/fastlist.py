@@ -61,7 +61,7 @@ def _fast(convert):
 
 def one(serializer_class, instance) -> dict:
     """One record as `serializer_class` shows it, by the plan of its lists: building a DRF
-    serializer costs 1.5 to 2 ms here, four of them most of a conversion's answer."""
+    serializer for each record cost most of a conversion's answer (docs/benchmarks.md)."""
     plan = plan_for(serializer_class)
     return plan.render([{column: getattr(instance, column) for column in plan.columns}])[0]
 

@@ -2,10 +2,9 @@
 
 Left to themselves, both happen inside whichever write comes at the wrong moment: FTS5 merges
 an index's small segments into larger ones as rows are added (its 'automerge'), and SQLite
-copies the write-ahead log into the database every 1,000 pages (a checkpoint). A lead
-conversion, which indexes a contact, an account and a deal, took 8 ms, and 30 to 50 ms when
-one of them fell on it (p95 52.6 ms over 20 runs). With automerge off (search migration 0004)
-and this thread doing the work once a second, the benchmark's conversions measured p95 12.7 ms.
+copies the write-ahead log into the database every 1,000 pages (a checkpoint), and the write
+that meets either takes several times as long (docs/benchmarks.md). So automerge is off (search
+migration 0004) and this thread does the work once a second.
 
 Each process that serves requests through wsgi.py (gunicorn's workers, runserver) and the
 benchmark run one thread. Where none runs (the test suite, other management commands), FTS5

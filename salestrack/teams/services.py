@@ -1,17 +1,8 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 
-from salestrack.accounts.models import Account, Contact
-from salestrack.accounts.services import account_update, contact_update
-from salestrack.activities.models import Activity
-from salestrack.activities.services import activity_update
 from salestrack.audit.services import audit_log
-from salestrack.leads.models import Lead
-from salestrack.leads.services import lead_update
-from salestrack.opportunities.models import Opportunity
-from salestrack.opportunities.services import opportunity_update
 from salestrack.teams.models import ApiToken, Team, User
 
 
@@ -120,67 +111,6 @@ def user_update(*, user: User, by: User, **changes) -> User:
     current.save()
     audit_log(instance=current, action="teams.user.changed", by=by, data=changed)
     return current
-
-
-def open_work(user: User) -> dict[str, QuerySet]:
-    """What a user still owns that someone must carry on when they leave."""
-    return {
-        "leads": Lead.objects.filter(owner=user, status__in=Lead.OPEN_STATUSES),
-        "opportunities": Opportunity.objects.filter(owner=user, is_closed=False),
-        "accounts": Account.objects.filter(owner=user),
-        "contacts": Contact.objects.filter(owner=user),
-        "tasks": Activity.objects.filter(owner=user, kind=Activity.Kind.TASK, done=False),
-    }
-
-
-@transaction.atomic
-def user_deactivate(*, user: User, by: User, reassign_to: User) -> dict[str, int]:
-    """Stop a user signing in and hand their open work to someone else.
-
-    1. Refuse deactivating yourself or an inactive user, or handing work to an inactive one,
-       or a manager still named on a team (their people would answer to nobody).
-    2. Move their open leads, open opportunities, accounts, contacts and open tasks to
-       `reassign_to` through each record's own service, so every move is audited (and an
-       opportunity's new owner is in its history).
-    3. Revoke their API tokens, then mark them inactive.
-    Returns how many records of each kind moved.
-    """
-    if user.pk == by.pk:
-        raise ValidationError("You cannot deactivate yourself; ask another admin.")
-    current = User.objects.select_for_update().get(pk=user.pk)
-    if not current.is_active:
-        raise ValidationError(f"{current.username} is already inactive.")
-    if reassign_to.pk == current.pk or not reassign_to.is_active:
-        raise ValidationError({"reassign_to": ["Choose another active user."]})
-    managed = sorted(Team.objects.filter(manager=current).values_list("name", flat=True))
-    if managed:
-        raise ValidationError(
-            f"{current.username} manages {', '.join(managed)}: give "
-            f"{'that team' if len(managed) == 1 else 'those teams'} another manager first."
-        )
-    updates = {
-        "leads": lambda r: lead_update(lead=r, by=by, owner=reassign_to),
-        "opportunities": lambda r: opportunity_update(opportunity=r, by=by, owner=reassign_to),
-        "accounts": lambda r: account_update(account=r, by=by, owner=reassign_to),
-        "contacts": lambda r: contact_update(contact=r, by=by, owner=reassign_to),
-        "tasks": lambda r: activity_update(activity=r, by=by, owner=reassign_to),
-    }
-    moved = {}
-    for kind, queryset in open_work(current).items():
-        records = list(queryset.order_by("pk"))
-        for record in records:
-            updates[kind](record)
-        moved[kind] = len(records)
-    tokens, _ = ApiToken.objects.filter(user=current).delete()
-    current.is_active = False
-    current.save(update_fields=["is_active"])
-    audit_log(
-        instance=current,
-        action="teams.user.deactivated",
-        by=by,
-        data={"reassigned_to": reassign_to, "tokens_revoked": tokens, **moved},
-    )
-    return moved
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from salestrack.handover import services as handover
 from salestrack.opportunities import pipelines
 from salestrack.opportunities.models import Pipeline, Stage
 from salestrack.teams import services
@@ -126,12 +127,12 @@ def user_deactivate(request, pk):
     user = get_object_or_404(User, pk=pk, is_active=True)
     form = DeactivateForm(_posted(request), user=user)
     if request.method == "POST" and form.is_valid():
-        moved = _run(form, services.user_deactivate, user=user, by=request.user)
+        moved = _run(form, handover.user_deactivate, user=user, by=request.user)
         if moved is not None:
             summary = ", ".join(f"{n} {kind}" for kind, n in moved.items() if n) or "nothing open"
             messages.success(request, f"{user.username} deactivated; moved {summary}.")
             return redirect("settings-users")
-    work = {kind: records.count() for kind, records in services.open_work(user).items()}
+    work = {kind: records.count() for kind, records in handover.open_work(user).items()}
     context = {"form": form, "person": user, "work": work, "tab": "users", "section": "settings"}
     status = 400 if form.errors else 200
     return render(request, "settings/deactivate.html", context, status=status)
