@@ -1,4 +1,4 @@
-"""Who sees and changes what through the API (PRODUCT.md section 1, teams/visibility.py).
+"""Who sees and changes what through the API (PRODUCT.md section 1, access/visibility.py).
 
 The records are owned by `rep` (team Boston, managed by `manager`, under region East managed by
 `region_manager`); `teammate` is in Boston too, `other_rep` in Denver, outside East.

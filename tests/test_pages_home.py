@@ -89,14 +89,14 @@ def test_my_day_shows_only_my_records(org, world, viewer):
 
 @pytest.mark.parametrize("viewer", list(TEAM))
 def test_my_day_team_view_shows_the_subtree_only(org, world, viewer):
-    html = signed_in(getattr(org, viewer)).get("/?scope=team").content.decode()
+    html = signed_in(getattr(org, viewer)).get("/?view=team").content.decode()
     assert {who for who in NAMES if shown(html, who)} == TEAM[viewer]
 
 
 def test_a_manager_of_no_team_sees_only_their_own_in_the_team_view(org, world):
     lonely = user_create(username="lena", role="manager", password=PASSWORD)
     records_of(lonely)
-    html = signed_in(lonely).get("/?scope=team").content.decode()
+    html = signed_in(lonely).get("/?view=team").content.decode()
     assert "Call-lena" in section(html, "recent-head")
     assert {who for who in NAMES if shown(html, who)} == set()
 
@@ -104,7 +104,7 @@ def test_a_manager_of_no_team_sees_only_their_own_in_the_team_view(org, world):
 @pytest.mark.parametrize("viewer,switch", [("rep", False), ("manager", True), ("admin", True)])
 def test_the_team_switch_is_only_for_managers_and_admins(org, viewer, switch):
     html = signed_in(getattr(org, viewer)).get("/").content.decode()
-    assert ('href="?scope=team"' in html) is switch
+    assert ('href="?view=team"' in html) is switch
 
 
 def test_my_day_sections_and_totals(org, world):
@@ -189,7 +189,7 @@ def queries(client, url) -> int:
 
 
 @pytest.mark.parametrize(
-    "viewer,url", [("rep", "/"), ("manager", "/?scope=team"), ("admin", "/?scope=team")]
+    "viewer,url", [("rep", "/"), ("manager", "/?view=team"), ("admin", "/?view=team")]
 )
 def test_my_day_query_count_is_pinned_and_does_not_grow(
     org, world, viewer, url, django_assert_max_num_queries

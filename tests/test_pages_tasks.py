@@ -49,14 +49,14 @@ def test_task_list_shows_my_tasks(org, world, viewer):
 
 @pytest.mark.parametrize("viewer", list(TEAM))
 def test_task_list_team_view_covers_the_subtree_only(org, world, viewer):
-    html = signed_in(getattr(org, viewer)).get("/tasks/?scope=team").content.decode()
+    html = signed_in(getattr(org, viewer)).get("/tasks/?view=team").content.decode()
     assert sorted(subjects(html)) == TEAM[viewer]
 
 
 @pytest.mark.parametrize("viewer,switch", [("rep", False), ("manager", True), ("admin", True)])
 def test_the_team_switch_is_only_for_managers_and_admins(org, viewer, switch):
     html = signed_in(getattr(org, viewer)).get("/tasks/").content.decode()
-    assert ("scope=team" in html) is switch
+    assert ("view=team" in html) is switch
 
 
 def plan(user, lead, name, due):
@@ -119,7 +119,7 @@ def test_a_mangled_cursor_shows_the_first_page(org, world):
 
 
 def test_unknown_filter_values_fall_back_to_the_defaults(org, world):
-    html = signed_in(org.rep).get("/tasks/?status=maybe&scope=everyone").content.decode()
+    html = signed_in(org.rep).get("/tasks/?status=maybe&view=everyone").content.decode()
     assert subjects(html) == ["Task-rob"]
 
 
@@ -181,8 +181,8 @@ def test_empty_list_says_what_to_do_next(org):
     "viewer,url",
     [
         ("rep", "/tasks/"),
-        ("manager", "/tasks/?scope=team"),
-        ("admin", "/tasks/?scope=team&status=all"),
+        ("manager", "/tasks/?view=team"),
+        ("admin", "/tasks/?view=team&status=all"),
     ],
 )
 def test_task_list_query_count_is_pinned_and_does_not_grow(

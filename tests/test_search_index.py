@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from salestrack.access.visibility import owner_ids, said_as_searched, searchable, visible
+from salestrack.access.visibility import owner_ids, visible
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import (
     account_create,
@@ -31,6 +31,7 @@ from salestrack.opportunities.services import (
     opportunity_update,
 )
 from salestrack.search import index, schema
+from salestrack.search.visibility import said_as_searched, searchable
 from salestrack.web.search import search
 from tests.conftest import client_for
 from tests.test_pages_home import signed_in

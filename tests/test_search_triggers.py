@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from salestrack.access.visibility import owner_ids, said_as_searched, searchable, visible
+from salestrack.access.visibility import owner_ids, visible
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import (
     account_create,
@@ -28,6 +28,7 @@ from salestrack.opportunities.services import (
     opportunity_update,
 )
 from salestrack.search import schema
+from salestrack.search.visibility import said_as_searched, searchable
 from tests.test_search_index import SOON, found, postgres_only, raw, raw_copy
 
 pytestmark = postgres_only

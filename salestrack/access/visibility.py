@@ -3,43 +3,69 @@
 - An admin sees and changes everything.
 - A manager sees and changes every record owned by anyone in the teams they manage and the
   teams below them, and their own records.
-- A rep sees and changes their own records, and also sees (read-only) the accounts and contacts
-  that their own opportunities touch.
-- Users, teams and pipelines are the company directory: every signed-in user reads them.
+- A rep sees and changes their own records, and also sees (read-only) the records their own
+  records make visible: the accounts and contacts their opportunities touch.
+- Users, teams, pipelines and stages are the company directory: every signed-in user reads
+  them, only admins change them.
+
+This module names no kind of record: each model declares how it is seen as `access = Rule(...)`
+(a lead, a quota or an import job alike), so that a new kind needs no change here.
 
 Pages, search, exports, reports and the API all start from `visible()`; a record outside it
 answers 404, so ids cannot be probed.
 """
 
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.lookups import Overlap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    F,
-    Func,
-    Model,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.expressions import Col
+from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact, In, IsNull
-from django.db.models.sql.where import WhereNode
+from django.db.models.lookups import In, IsNull
 from django.http import Http404
 
-from salestrack.accounts.models import Account, Contact
-from salestrack.activities.models import Activity
-from salestrack.leads.models import Lead
-from salestrack.lib.sql import Undeclared, among
-from salestrack.opportunities.models import Opportunity
+from salestrack.lib.sql import NoIndex, among
 from salestrack.teams.models import Team, User
 
-RECORDS = ("lead", "opportunity", "account", "contact")  # what an activity may be on
+
+@dataclass(frozen=True)
+class Rule:
+    """How the rows of a model are seen, declared on it as `access = Rule(...)`.
+
+    owner: the field naming the user who owns a row; None for the directory (everyone reads,
+        only admins change).
+    seen_through: ("app.Model", field) pairs: a row is also seen, read-only, by whoever owns
+        a row of that model whose field points at it (an account, through a deal on it).
+    seen_with: the fields naming the records a row is on; it is seen with any of them that
+        is seen (an activity, with its lead, deal, account or contact).
+    shadowed_by: {field: other}: the record in `field` does not count when `other` is set
+        (an activity on a deal is as private as the deal, whatever account it is also on).
+    """
+
+    owner: str | None = "owner"
+    seen_through: tuple[tuple[str, str], ...] = ()
+    seen_with: tuple[str, ...] = ()
+    shadowed_by: Mapping[str, str] = field(default_factory=dict)
+
+
+DIRECTORY = Rule(owner=None)
+
+
+def rule_of(model: type[Model]) -> Rule:
+    """The Rule `model` declares; users and teams (below this layer) are the directory."""
+    if model in (User, Team):
+        return DIRECTORY
+    rule = getattr(model, "access", None)
+    if not isinstance(rule, Rule):
+        raise LookupError(
+            f"{model._meta.label} declares no visibility: give it "
+            f"`access = Rule(...)` (salestrack.access.visibility)"
+        )
+    return rule
 
 
 def subtree_team_ids(user: User) -> set[int]:
@@ -95,130 +121,43 @@ def owner_filter(user: User, field: str = "owner", *, gather: bool = False) -> Q
     if len(owners) == 1:
         return Q(**{f"{field}_id": owners[0]})
     if connection.vendor == "sqlite" and not gather:
-        # A team owns one row in twenty. Offered the owner index, SQLite reads all of the team's
-        # rows (50,000 leads) and sorts them, whatever the list's order; without it, it walks
-        # the index of that order and stops at the page's end, 40 times sooner. PostgreSQL
-        # weighs both ways itself.
-        return Q(In(_NoIndex(F(f"{field}_id")), owners))
+        # A team owns one row in twenty: offered the owner index, SQLite would read all of
+        # the team's rows and sort them, where walking the index of the list's order stops at
+        # the page's end. PostgreSQL weighs both ways itself (docs/benchmarks.md).
+        return Q(In(NoIndex(F(f"{field}_id")), owners))
     return Q(**{f"{field}_id__in": owners})
-
-
-class _NoIndex(Func):
-    """SQLite's `+column`: the same value, but no index is used to find it."""
-
-    template = "+%(expressions)s"
-
-
-def _owned(user: User, model: type[Model]) -> QuerySet:
-    q = owner_filter(user, gather=True)
-    return model.objects.all() if q is None else model.objects.filter(q)
 
 
 def visible(user, model: type[Model], *, gather: bool = False) -> QuerySet:
     """Every row of `model` that `user` may see (for `gather`, see owner_filter)."""
+    rule = rule_of(model)
     if not user.is_authenticated or not user.is_active:
         return model.objects.none()
-    if model in (User, Team) or model._meta.app_label == "deals" and model is not Opportunity:
-        return model.objects.all()  # the directory, pipelines and stages
-    q = owner_filter(user, gather=gather)
+    if rule.owner is None:
+        return model.objects.all()
+    q = owner_filter(user, rule.owner, gather=gather)
     if q is None:
         return model.objects.all()
-    if model in (Lead, Opportunity):
-        return model.objects.filter(q)
-    if model in (Account, Contact):
-        return model.objects.filter(q | _touched(user, q, model))
-    if model is Activity:
-        return _activities(user, q)
-    raise LookupError(f"no visibility rule for {model.__name__}")
+    if rule.seen_with:
+        return _seen_with(user, model, rule, q, gather=gather)
+    touched = [_touched(user, label, name, gather=gather) for label, name in rule.seen_through]
+    return model.objects.filter(reduce(or_, [q, *touched]))
 
 
-def searchable(user, model: type[Model]) -> QuerySet:
-    """visible(), as the search reads it: the same rows, said so that its index can find them.
-
-    On PostgreSQL each kind is searched through one index on (owners, search_text)
-    (search/migrations/0002, 0003, 0007): written `ARRAY[owner_id] && (owners)` for leads and
-    deals, `seen_by && (owners)` for accounts and contacts, a team's records with a word are
-    found in one scan of both, 446 "bright" leads in 5 ms, where `owner_id IN (owners)` made it
-    gather all 8,000 leads with the word and check their owners (45 ms).
-    """
-    owners = owner_ids(user) if user.is_authenticated and user.is_active else None
-    if owners is not None and connection.vendor == "postgresql" and model in SEARCHED:
-        return model.objects.filter(owned_by_any(owners, model))
-    return visible(user, model)
+def writable(user, model: type[Model]) -> QuerySet:
+    """Every row of `model` that `user` may change: only what they own or manage."""
+    rule = rule_of(model)
+    if not user.is_authenticated or not user.is_active:
+        return model.objects.none()
+    if rule.owner is None:
+        return model.objects.all() if user.role == User.Role.ADMIN else model.objects.none()
+    q = owner_filter(user, rule.owner, gather=True)
+    return model.objects.all() if q is None else model.objects.filter(q)
 
 
-SEARCHED = (Lead, Opportunity, Account, Contact)
-
-
-def owned_by_any(owners: list[int], model: type[Model]) -> Overlap:
-    """PostgreSQL: the owner test the search index of `model` answers, the rows `owners` see.
-
-    Leads and deals: `ARRAY[owner_id] && (owners)`. Accounts and contacts: `seen_by &&
-    (owners)`, where seen_by is the row's owner and its deals' owners, kept by triggers
-    (search/migrations/0007): the same as visible()'s "owned, or touched by a deal of theirs".
-    """
-    ids = ArrayField(BigIntegerField())
-    column = _Array(F("owner_id")) if model in (Lead, Opportunity) else Undeclared("seen_by", ids)
-    return Overlap(column, Value(owners, output_field=ids))
-
-
-def said_as_searched(queryset: QuerySet, owners: list[int]) -> QuerySet:
-    """PostgreSQL: `queryset` (visible()'s, maybe filtered) with its owner rule said only as
-    owned_by_any(), the form the search index answers.
-
-    Said both ways, PostgreSQL takes the two for unrelated conditions and multiplies them: it
-    expected 741 of a team's 14,600 leads with "com", so it gathered them all and sorted them
-    (28 ms) where walking the newest first meets 500 in 30,000 rows (6 ms). Said only as
-    visible() says it, a rare word's matches are gathered among everyone's and then checked
-    for their owner, and a team's contacts are walked to look up each one's deals. The rows
-    are the same either way. The rule found is visible()'s (`owner_id IN (owners)`, for
-    accounts and contacts OR'ed with their deals); where it is not found, both are said.
-    """
-    rows = queryset.all()
-    where = rows.query.where
-    alias = rows.query.get_initial_alias()
-    touched = queryset.model in (Account, Contact)  # the rule is "owned OR touched"
-    for child in where.children if where.connector == "AND" and not where.negated else []:
-        if touched:
-            if not isinstance(child, WhereNode) or child.connector != "OR" or child.negated:
-                continue
-            rule = child.children[0]
-        else:
-            rule = child
-        said = rule.rhs if isinstance(rule, In) else [getattr(rule, "rhs", None)]
-        if (
-            isinstance(rule, (In, Exact))
-            and isinstance(rule.lhs, Col)
-            and rule.lhs.alias == alias
-            and rule.lhs.target.attname == "owner_id"
-            and isinstance(said, (list, tuple, set))
-            and set(said) == set(owners)
-        ):
-            where.children.remove(child)  # a clone's: the queryset given is unchanged
-            break
-    return rows.filter(owned_by_any(owners, queryset.model))
-
-
-class _Array(Func):
-    """PostgreSQL's `ARRAY[column]`."""
-
-    template = "ARRAY[%(expressions)s]"
-    output_field = ArrayField(BigIntegerField())
-
-
-def _touched(user: User, q: Q, model: type[Model]) -> Q | IsNull:
-    """The accounts (or contacts) that one of the deals of the owners in `q` is on.
-
-    As with activities (see _activities): one owner's deals are few and gathered once (in a
-    form the global search can also combine with its indexes, see lib.sql.among); a team's
-    are too many to gather per request, so each account walked in the list's order is checked
-    by one lookup of its deals instead (a scalar subquery, which no database hashes).
-    """
-    column = "account_id" if model is Account else "contact_id"
-    deals = Opportunity.objects.filter(q)
-    if _one_owner(user):
-        return among("pk", deals.exclude(**{column: None}).values(column))
-    return IsNull(Subquery(deals.filter(**{column: OuterRef("pk")}).values("pk")[:1]), False)
+def _owned(user: User, model: type[Model], *, gather: bool) -> QuerySet:
+    """The rows of an owned `model` that `user` owns or manages (never None: not an admin)."""
+    return model.objects.filter(owner_filter(user, rule_of(model).owner, gather=gather))
 
 
 def _one_owner(user: User) -> bool:
@@ -226,76 +165,143 @@ def _one_owner(user: User) -> bool:
     return len(owner_ids(user) or ()) == 1
 
 
+def _touched(user: User, label: str, name: str, *, gather: bool) -> Q | IsNull:
+    """The rows that one of the `label` rows the user owns points at through its field `name`.
+
+    As with activities (see _seen_with): one owner's rows are few and gathered once (in a
+    form the global search can also combine with its indexes, see lib.sql.among); a team's
+    are too many to gather per request, so each row walked in the list's order is checked
+    by one lookup instead (a scalar subquery, which no database hashes).
+    """
+    through = apps.get_model(label)
+    column = through._meta.get_field(name).attname
+    rows = _owned(user, through, gather=gather)
+    if _one_owner(user):
+        return among("pk", rows.exclude(**{column: None}).values(column))
+    return IsNull(Subquery(rows.filter(**{column: OuterRef("pk")}).values("pk")[:1]), False)
+
+
 def record_owner(model: type[Model], column: str) -> Subquery:
-    """The owner of the `model` row that an activity's `column` points to, looked up per row."""
-    return Subquery(model.objects.filter(pk=OuterRef(column)).values("owner_id")[:1])
+    """The owner of the `model` row that the outer row's `column` points to, looked up per row."""
+    owner = model._meta.get_field(rule_of(model).owner).attname
+    return Subquery(model.objects.filter(pk=OuterRef(column)).values(owner)[:1])
 
 
-def _activities(user: User, q: Q) -> QuerySet:
-    """An activity is seen with the record it is on, and by whoever owns it.
+def _seen_with(user: User, model: type[Model], rule: Rule, q: Q, *, gather: bool) -> QuerySet:
+    """A row seen with the records it is on (an activity), and by whoever owns it.
 
-    One on a deal is the deal's: it is also filed on the deal's account and contact, which
-    other reps may see, but it stays as private as the deal.
+    A shadowed record does not count while its shadow is set: an activity on a deal is also
+    filed on the deal's account and contact, which other reps may see, but it stays as private
+    as the deal.
 
-    Lists read activities newest first and stop at the page's end; how each row is checked
+    Lists read such rows newest first and stop at the page's end; how each row is checked
     depends on how much the user sees:
     - one owner's (a rep): their records are few, so their ids are gathered once (id
-      subqueries, hashed by the database) and each activity is looked up among them;
-    - several owners' (a manager): a team owns a hundred thousand records, too many to gather
-      on every request, but one activity in twenty is theirs, so each activity walked looks
-      up the owner of its record instead (scalar subqueries, one index lookup each: never
-      hashed, unlike IN or EXISTS, which PostgreSQL would gather).
+      subqueries, hashed by the database) and each row is looked up among them;
+    - several owners' (a manager): a team owns too many records to gather on every request,
+      but one row in twenty is theirs, so each row walked looks up the owner of its record
+      instead (scalar subqueries, one index lookup each: never hashed, unlike IN or EXISTS,
+      which PostgreSQL would gather).
     Either way, the record columns are read through expressions so that no branch of the OR
-    can use an index: that would gather a team's activities from seven indexes and sort them.
+    can use an index: that would gather a team's rows from several indexes and sort them.
     """
-    activities = Activity.objects.alias(
-        **{f"on_{name}": Coalesce(f"{name}_id", 0) for name in RECORDS}
-    )
-    loose = Q(on_opportunity=0)  # not on a deal
-    deals = Opportunity.objects.filter(q)
+    on = {name: model._meta.get_field(name) for name in rule.seen_with}
+    rows = model.objects.alias(**{f"on_{name}": Coalesce(f.attname, 0) for name, f in on.items()})
+
+    def loose(shadow: str) -> Q:
+        return Q(**{f"on_{shadow}": 0})  # not on the shadowing record
+
+    terms = [q]
     if _one_owner(user):
-        return activities.filter(
-            q
-            | Q(on_lead__in=Lead.objects.filter(q).values("id"))
-            | Q(on_opportunity__in=deals.values("id"))
-            | loose & Q(on_account__in=Account.objects.filter(q).values("id"))
-            | loose & Q(on_account__in=deals.values("account_id"))
-            | loose & Q(on_contact__in=Contact.objects.filter(q).values("id"))
-            | loose & Q(on_contact__in=deals.exclude(contact=None).values("contact_id"))
-        )
+        for name, f in on.items():
+            record = f.related_model
+            pk = record._meta.pk.attname
+            seen = [Q(**{f"on_{name}__in": _owned(user, record, gather=gather).values(pk)})]
+            for label, through_name in rule_of(record).seen_through:
+                through = apps.get_model(label)
+                column = through._meta.get_field(through_name)
+                by = _owned(user, through, gather=gather)
+                if column.null:
+                    by = by.exclude(**{through_name: None})
+                seen.append(Q(**{f"on_{name}__in": by.values(column.attname)}))
+            shadow = rule.shadowed_by.get(name)
+            terms += [loose(shadow) & s if shadow else s for s in seen]
+        return rows.filter(reduce(or_, terms))
+
     owners = owner_ids(user)
+    lookups = {}
+    shadowed: dict[str, list[Q]] = {}
+    for name, f in on.items():
+        record = f.related_model
+        lookups[f"{name}_owner"] = record_owner(record, f.attname)
+        seen = [Q(**{f"{name}_owner__in": owners})]
+        for label, through_name in rule_of(record).seen_through:
+            through = apps.get_model(label)
+            column = through._meta.get_field(through_name).attname
+            by = _owned(user, through, gather=gather).filter(**{column: OuterRef(f.attname)})
+            alias = f"{through._meta.model_name}_on_{name}"
+            lookups[alias] = Subquery(by.values("pk")[:1])
+            seen.append(Q(**{f"{alias}__isnull": False}))
+        if name in rule.shadowed_by:
+            shadowed.setdefault(rule.shadowed_by[name], []).extend(seen)
+        else:
+            terms += seen
+    for shadow, seen in shadowed.items():
+        terms.append(loose(shadow) & reduce(or_, seen))
+    return rows.alias(**lookups).filter(reduce(or_, terms))
 
-    def a_deal_on(column: str) -> Subquery:
-        return Subquery(deals.filter(**{column: OuterRef(column)}).values("pk")[:1])
 
-    return activities.alias(
-        lead_owner=record_owner(Lead, "lead_id"),
-        deal_owner=record_owner(Opportunity, "opportunity_id"),
-        account_owner=record_owner(Account, "account_id"),
-        contact_owner=record_owner(Contact, "contact_id"),
-        deal_on_account=a_deal_on("account_id"),
-        deal_on_contact=a_deal_on("contact_id"),
-    ).filter(
-        q
-        | Q(lead_owner__in=owners)
-        | Q(deal_owner__in=owners)
-        | loose
-        & (
-            Q(account_owner__in=owners)
-            | Q(deal_on_account__isnull=False)
-            | Q(contact_owner__in=owners)
-            | Q(deal_on_contact__isnull=False)
+def owned_by(user, view: str, model: type[Model]) -> Q:
+    """A filter on `model`'s owner: the user's own ("mine"), or everyone they manage ("team",
+    for an admin everyone).
+
+    It is visible()'s owner rule alone, so all it selects is within visible(); on rows seen
+    with their records it spares visible()'s subqueries over those records.
+    """
+    owner = rule_of(model).owner
+    if view == "mine":
+        return Q(**{f"{owner}_id": user.pk})
+    return owner_filter(user, owner, gather=True) or Q()
+
+
+def on_owned(queryset: QuerySet, user, view: str, names: tuple[str, ...]) -> QuerySet:
+    """The rows of `queryset` on a record (one of the fields `names`) owned in `view`
+    (as owned_by), whoever owns the row itself.
+
+    One owner's records are gathered as id lists, read through Coalesce so that no side of
+    the OR gathers from its index; several owners' are checked row by row through the owner
+    of each row's record (as in _seen_with); an admin's team is every record.
+    """
+    owners = [user.pk] if view == "mine" else owner_ids(user)
+    on = {name: queryset.model._meta.get_field(name) for name in names}
+    if owners is None:
+        return queryset.filter(reduce(or_, [Q(**{f"{name}__isnull": False}) for name in on]))
+    if len(owners) == 1:
+        queryset = queryset.alias(
+            **{f"on_{name}": Coalesce(f.attname, 0) for name, f in on.items()}
         )
+        terms = []
+        for name, f in on.items():
+            record = f.related_model
+            mine = Q(**{f"{rule_of(record).owner}_id": owners[0]})
+            terms.append(Q(**{f"on_{name}__in": record.objects.filter(mine).values("id")}))
+        return queryset.filter(reduce(or_, terms))
+    queryset = queryset.alias(
+        **{f"{name}_owner": record_owner(f.related_model, f.attname) for name, f in on.items()}
     )
+    return queryset.filter(reduce(or_, [Q(**{f"{name}_owner__in": owners}) for name in on]))
 
 
-def writable(user, model: type[Model]) -> QuerySet:
-    """Every row of `model` that `user` may change."""
-    if not user.is_authenticated or not user.is_active:
-        return model.objects.none()
-    if model in (User, Team) or model._meta.app_label == "deals" and model is not Opportunity:
-        return model.objects.all() if user.role == User.Role.ADMIN else model.objects.none()
-    return _owned(user, model)
+def in_view(user, view: str, model: type[Model]) -> Q | None:
+    """A list's view of the rows it may show: the user's own ("mine"), their team's (the user
+    and everyone in the teams they manage or belong to), or None for all they may see."""
+    owner = rule_of(model).owner
+    if view == "mine":
+        return Q(**{f"{owner}_id": user.pk})
+    if view == "team":
+        teams = subtree_team_ids(user) | ({user.team_id} if user.team_id else set())
+        return Q(**{f"{owner}_id": user.pk}) | Q(**{f"{owner}__team_id__in": sorted(teams)})
+    return None
 
 
 def assignable_owners(user) -> QuerySet:

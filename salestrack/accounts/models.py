@@ -1,6 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
+from salestrack.access.visibility import Rule
 from salestrack.lib.models import Address, OwnedRecord
 
 
@@ -25,6 +26,9 @@ class Account(OwnedRecord, Address):
     # Kept by the services for conversion matching (see lib/text.py).
     domain = models.CharField(max_length=200, blank=True, db_index=True)
     name_key = models.CharField(max_length=200, blank=True, db_index=True)
+
+    # Also seen, read-only, by the owner of a deal on it: the rep works the deal there.
+    access = Rule(seen_through=(("deals.Opportunity", "account"),))
 
     class Meta:
         indexes = [
@@ -56,6 +60,9 @@ class Contact(OwnedRecord, Address):
     description = models.TextField(blank=True)
     email_key = models.CharField(max_length=254, blank=True, db_index=True)
     name_key = models.CharField(max_length=200, blank=True)
+
+    # Also seen, read-only, by the owner of a deal with it: the rep works the deal there.
+    access = Rule(seen_through=(("deals.Opportunity", "contact"),))
 
     class Meta:
         indexes = [

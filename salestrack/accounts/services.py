@@ -1,3 +1,5 @@
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -30,8 +32,8 @@ CONTACT_FIELDS = {
 }
 
 
-def _derive_account(account: Account) -> None:
-    # Matching keys for conversion (PRODUCT.md section 2, rule 1).
+def account_keys_derive(account: Account) -> None:
+    """Set the keys conversion matches an account by (PRODUCT.md section 2, rule 1)."""
     account.domain = domain_of_website(account.website)
     account.name_key = company_key(account.name)
 
@@ -49,7 +51,7 @@ def account_create(
     account = Account(owner=owner or by, **fields)
     if type is not None and type != account.type:
         _set_type(account, type, by=by)
-    _derive_account(account)
+    account_keys_derive(account)
     return records.insert(account, by=by, action="accounts.account.created")
 
 
@@ -63,7 +65,7 @@ def account_update(*, account: Account, by: User, version: int | None = None, **
     records.apply(current, ACCOUNT_FIELDS, changes)
     if "parent" in changes:
         _check_parent(current)
-    _derive_account(current)
+    account_keys_derive(current)
     records.save_changes(current, before, by=by, action="accounts.account.changed")
     return current
 
@@ -123,3 +125,13 @@ def account_delete(*, account: Account, by: User) -> None:
 @transaction.atomic
 def contact_delete(*, contact: Contact, by: User) -> None:
     records.remove(contact, by=by, action="accounts.contact.deleted")
+
+
+def account_won(*, account_id: int, by: User, on: datetime.date) -> None:
+    """An account becomes a customer at its first won opportunity (PRODUCT.md section 2)."""
+    account = records.lock(Account(pk=account_id))
+    if account.type != Account.Type.CUSTOMER:
+        before = records.snapshot(account)
+        account.type = Account.Type.CUSTOMER
+        account.customer_since = account.customer_since or on
+        records.save_changes(account, before, by=by, action="accounts.account.became_customer")

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from salestrack.access.visibility import Rule
+
 
 class Activity(models.Model):
     """A call, meeting, email, task or note on a lead, contact, account or opportunity."""
@@ -47,6 +49,12 @@ class Activity(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    # Seen with its record; one on a deal stays as private as the deal, whatever else it is on.
+    access = Rule(
+        seen_with=("lead", "opportunity", "account", "contact"),
+        shadowed_by={"account": "opportunity", "contact": "opportunity"},
+    )
 
     class Meta:
         verbose_name_plural = "activities"

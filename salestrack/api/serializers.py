@@ -5,6 +5,7 @@ from rest_framework import serializers
 from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
+from salestrack.audit.models import Deleted
 from salestrack.leads.models import Lead
 from salestrack.lib.models import ADDRESS_FIELDS
 from salestrack.opportunities.models import (
@@ -305,3 +306,24 @@ class MatchSerializer(serializers.Serializer):
 class MatchesSerializer(serializers.Serializer):
     accounts = MatchSerializer(many=True)
     contacts = MatchSerializer(many=True)
+
+
+class DeletedSerializer(serializers.ModelSerializer):
+    """A record in the trash: what it was, who deleted it and when."""
+
+    kind = serializers.CharField(read_only=True, help_text='The kind of record: "opportunity".')
+    deleted_by_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Deleted
+        fields = ["id", "kind", "model", "object_id", "name", "deleted_by_id", "deleted_at"]
+        read_only_fields = fields
+
+
+class RestoredSerializer(serializers.Serializer):
+    """The record a restore put back, under its original id."""
+
+    kind = serializers.CharField()
+    model = serializers.CharField()
+    id = serializers.IntegerField()
+    name = serializers.CharField()

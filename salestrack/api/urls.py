@@ -13,6 +13,7 @@ router.register("activities", views.ActivityViewSet, basename="activity")
 router.register("pipelines", views.PipelineViewSet, basename="pipeline")
 router.register("users", views.UserViewSet, basename="user")
 router.register("teams", views.TeamViewSet, basename="team")
+router.register("deleted", views.DeletedViewSet, basename="deleted")
 
 urlpatterns = [
     path("ping", views.ping, name="api-ping"),

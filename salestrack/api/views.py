@@ -1,10 +1,10 @@
 """The REST API: thin views over the visibility rules and the services."""
 
 from django.http import JsonResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from salestrack.access import visibility
@@ -13,6 +13,9 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.activities import services as activities
 from salestrack.activities.models import Activity
 from salestrack.api import fastlist, filters, serializers
+from salestrack.api.pagination import KeysetPagination
+from salestrack.audit import trash
+from salestrack.audit.models import Deleted
 from salestrack.leads import services as leads
 from salestrack.leads.models import Lead
 from salestrack.opportunities import services as deals
@@ -181,7 +184,10 @@ class OpportunityViewSet(RecordViewSet):
     @extend_schema(responses=serializers.OpportunityHistorySerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
-        """Every change of stage, amount, close date, probability, category and owner."""
+        """Every change of stage, amount, close date, probability, category and owner.
+
+        A deletion and a restore are rows too: field "deleted", "False" to "True" and back.
+        """
         opportunity = self.get_object()
         rows = OpportunityHistory.objects.filter(opportunity=opportunity).order_by(
             "changed_at", "id"
@@ -227,6 +233,53 @@ class PipelineViewSet(DirectoryViewSet):
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("stages")
+
+
+class AdminsOnly(permissions.IsAuthenticated):
+    """Answers 404 to everyone signed in but admins, as the settings pages do: to them the
+    endpoint does not exist."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False  # 401: sign in first
+        if not request.user.is_admin:
+            raise NotFound()
+        return True
+
+
+class NewestDeletedFirst(KeysetPagination):
+    ordering = "-deleted_at"
+
+
+class DeletedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Deleted records (the trash), newest first; an admin restores them. Admins only."""
+
+    serializer_class = serializers.DeletedSerializer
+    permission_classes = [AdminsOnly]
+    pagination_class = NewestDeletedFirst
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return Deleted.objects.defer("rows", "unlinked")
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: serializers.RestoredSerializer,
+            404: OpenApiResponse(description="No such deleted record (or not an admin)."),
+            409: OpenApiResponse(
+                description="It cannot be put back: a record it needs is gone (restore that "
+                "first, the message says which) or its id is taken."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Put the record back under its id, with what its deletion took along."""
+        deleted = self.get_object()
+        record = trash.record_restore(deleted=deleted, by=request.user)
+        body = {"kind": deleted.kind, "model": deleted.model, "id": record.pk, "name": str(record)}
+        return Response(serializers.RestoredSerializer(body).data)
 
 
 def ping(request):

@@ -4,7 +4,9 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils import timezone
 
+from salestrack.audit import trash
 from salestrack.audit.services import audit_log
 from salestrack.lib.errors import Conflict, StaleVersion
 
@@ -97,12 +99,16 @@ def _logged(instance: models.Model, names) -> dict[str, Any]:
     return data
 
 
-def remove(instance: models.Model, *, by, action: str) -> None:
-    """Delete a record, keeping who deleted what in the audit log."""
+def remove(instance: models.Model, *, by, action: str, at=None) -> None:
+    """Delete a record to the trash (audit/trash.py), keeping who deleted what in the audit log.
+
+    An admin can restore it from there, with what its deletion took along.
+    """
     label = str(instance)
+    at = at or timezone.now()
     try:
         with transaction.atomic():
             audit_log(instance=instance, action=action, by=by, data={"name": label})
-            instance.delete()
+            trash.discard(instance, by=by, at=at)
     except (ProtectedError, RestrictedError):
         raise Conflict(f"{label} is still used by other records and cannot be deleted.") from None

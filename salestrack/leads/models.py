@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from salestrack.access.visibility import Rule
 from salestrack.lib.models import Address, OwnedRecord
 
 
@@ -44,6 +45,9 @@ class Lead(OwnedRecord, Address):
     converted_opportunity = models.ForeignKey(
         "deals.Opportunity", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )
+
+    # Seen by its owner and whoever manages them (access.visibility).
+    access = Rule()
 
     class Meta:
         indexes = [

@@ -7,13 +7,12 @@ from django.utils import timezone
 from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import (
-    _derive_account,
     _derive_contact,
     account_create,
+    account_keys_derive,
     contact_create,
     fill_empty,
 )
-from salestrack.activities.models import Activity
 from salestrack.audit import records
 from salestrack.leads.models import Lead
 from salestrack.lib.errors import Conflict
@@ -182,7 +181,7 @@ def lead_convert(
     if account is None:
         account = account_create(by=by, owner=owner, **company)
     else:
-        account = _fill(account, company, by=by, derive=_derive_account)
+        account = _fill(account, company, by=by, derive=account_keys_derive)
 
     person = {
         "first_name": current.first_name,
@@ -213,7 +212,8 @@ def lead_convert(
             source=current.source,
         )
 
-    Activity.objects.filter(lead=current).update(
+    # The lead's activities follow it (PRODUCT.md section 2, rule 5).
+    current.activities.update(
         contact=contact, account=account, opportunity=opp, updated_at=timezone.now()
     )
     before = records.snapshot(current)

@@ -45,3 +45,13 @@ class Undeclared(Expression):
         field.set_attributes_from_name(self.column)
         field.model = query.model
         return Col(query.get_initial_alias(), field)
+
+
+class NoIndex(Func):
+    """SQLite's `+column`: the same value, but no index is used to find it.
+
+    Offered an index on a filter column, SQLite gathers every matching row and sorts them,
+    where walking the index of the list's order would stop at the page's end.
+    """
+
+    template = "+%(expressions)s"

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from salestrack.access.visibility import DIRECTORY, Rule
+from salestrack.audit.models import AppendOnly
 from salestrack.lib.models import OwnedRecord
 
 
@@ -17,6 +19,9 @@ class Pipeline(models.Model):
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # The company's pipelines: everyone reads them, admins shape them.
+    access = DIRECTORY
 
     class Meta:
         ordering = ["-is_default", "name"]
@@ -34,6 +39,9 @@ class Stage(models.Model):
     rotting_days = models.PositiveIntegerField(null=True, blank=True)
     is_won = models.BooleanField(default=False)
     is_lost = models.BooleanField(default=False)
+
+    # Stages belong to the directory with their pipeline.
+    access = DIRECTORY
 
     class Meta:
         ordering = ["pipeline", "position"]
@@ -93,6 +101,9 @@ class Opportunity(OwnedRecord):
     snoozed_until = models.DateField(null=True, blank=True)
     snooze_reason = models.CharField(max_length=200, blank=True)
 
+    # Seen by its owner and whoever manages them; it makes its account and contact seen.
+    access = Rule()
+
     class Meta:
         verbose_name_plural = "opportunities"
         indexes = [
@@ -128,29 +139,53 @@ class Opportunity(OwnedRecord):
         return reverse("opportunity-detail", args=[self.pk])
 
 
-class OpportunityHistory(models.Model):
-    """One change of one tracked field. Append-only: never updated, never deleted."""
+class OpportunityHistory(AppendOnly):
+    """One change of one tracked field. Append-only: never updated, never deleted.
+
+    History is what forecasts, waterfalls and time travel are computed from, so it outlives
+    its deal: deleting a deal (to the trash, audit/trash.py) keeps these rows and adds one
+    that marks the deletion, and a restore one that marks the restore.
+    """
 
     TRACKED = ["stage", "amount", "close_date", "probability", "forecast_category", "owner"]
+    # Not a field of the deal: "False" -> "True" when it was deleted, the reverse when restored.
+    DELETED = "deleted"
 
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="history")
+    # DO_NOTHING without a database constraint: the rows stay when their deal goes.
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.DO_NOTHING, db_constraint=False, related_name="history"
+    )
     field = models.CharField(max_length=30)
     old_value = models.CharField(max_length=100, blank=True, null=True)
     new_value = models.CharField(max_length=100, blank=True, null=True)
+    # As AuditEntry.actor: who made the change stays said, even if the user row went.
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     changed_at = models.DateTimeField(db_index=True)
 
-    class Meta:
+    class Meta(AppendOnly.Meta):
         ordering = ["changed_at", "id"]
         indexes = [models.Index(fields=["opportunity", "changed_at"], name="opp_history_idx")]
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} -> {self.new_value}"
 
-    def save(self, *args, **kwargs):
-        # History is what forecasts and waterfalls are computed from: it must never change.
-        if self.pk is not None:
-            raise ValueError("OpportunityHistory rows are append-only")
-        super().save(*args, **kwargs)
+    @classmethod
+    def mark_trashed(cls, opportunity_id: int, *, deleted: bool, by, at) -> None:
+        """Mark the deal's deletion (or restore) in its history; the trash calls this.
+
+        A rebuild of the pipeline as of a moment then knows the deal existed until here.
+        """
+        cls.objects.create(
+            opportunity_id=opportunity_id,
+            field=cls.DELETED,
+            old_value=str(not deleted),
+            new_value=str(deleted),
+            changed_by=by if getattr(by, "pk", None) else None,
+            changed_at=at,
+        )

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from salestrack.accounts.models import Account, Contact
+from salestrack.accounts.services import account_won
 from salestrack.audit import records
 from salestrack.opportunities.models import Opportunity, OpportunityHistory, Pipeline, Stage
 from salestrack.teams.models import User
@@ -86,16 +87,7 @@ def _enter_stage(opp: Opportunity, stage: Stage, *, lost_reason: str | None, by:
     opp.closed_date = timezone.localdate(now) if stage.is_closed else None
     opp.lost_reason = (lost_reason or opp.lost_reason).strip() if stage.is_lost else ""
     if stage.is_won:
-        _make_customer(opp.account_id, since=opp.closed_date, by=by)
-
-
-def _make_customer(account_id: int, *, since: datetime.date, by: User) -> None:
-    account = records.lock(Account(pk=account_id))
-    if account.type != Account.Type.CUSTOMER:
-        before = records.snapshot(account)
-        account.type = Account.Type.CUSTOMER
-        account.customer_since = account.customer_since or since
-        records.save_changes(account, before, by=by, action="accounts.account.became_customer")
+        account_won(account_id=opp.account_id, by=by, on=opp.closed_date)
 
 
 def _check_contact(contact: Contact | None, account: Account) -> None:
@@ -168,7 +160,7 @@ def opportunity_update(
         _check_contact(current.contact, current.account)
     if "account" in changes and current.account_id != before["account_id"]:
         if current.is_won:
-            _make_customer(current.account_id, since=current.closed_date, by=by)
+            account_won(account_id=current.account_id, by=by, on=current.closed_date)
     if records.save_changes(current, before, by=by, action="deals.opportunity.changed"):
         _record_history(current, before, by=by, at=now)
     return current

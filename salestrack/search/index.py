@@ -16,12 +16,12 @@ from django.db.models import F, Lookup, Model, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.where import WhereNode
 
-from salestrack.access.visibility import said_as_searched
 from salestrack.accounts.models import Account, Contact
 from salestrack.leads.models import Lead
 from salestrack.lib.sql import Undeclared
 from salestrack.opportunities.models import Opportunity
 from salestrack.search import schema
+from salestrack.search.visibility import said_as_searched
 
 MAX_WORDS = 5  # more only make the query slower
 MAX_WORD_LENGTH = 254  # no searched field is longer (email), so a longer word matches nothing
@@ -72,7 +72,7 @@ def matching(
     postgres = connections[queryset.db].vendor == "postgresql"
     if postgres and owners is not None:
         # The owners said as the search index has them: a team's matches of a word are one
-        # scan of it (visibility.searchable).
+        # scan of it (search.visibility.searchable).
         queryset_said = said_as_searched(queryset, owners)
     else:
         queryset_said = queryset

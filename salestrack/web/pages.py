@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 
 from salestrack.access import visibility
@@ -19,17 +19,11 @@ PAGE_SIZE = 50
 VIEWS = [("mine", "Mine"), ("team", "My team"), ("all", "All I can see")]
 
 
-def scope(request, queryset: QuerySet, field: str = "owner") -> tuple[QuerySet, str]:
-    """Narrow a visible queryset to the view the user picked: mine, my team, or all."""
+def scope(request, queryset: QuerySet) -> tuple[QuerySet, str]:
+    """Narrow a visible queryset to the view the user picked (`?view=`): mine, my team, or all."""
     view = request.GET.get("view", "all")
-    user = request.user
-    if view == "mine":
-        return queryset.filter(**{f"{field}_id": user.pk}), view
-    if view == "team":
-        teams = visibility.subtree_team_ids(user) | ({user.team_id} if user.team_id else set())
-        q = Q(**{f"{field}_id": user.pk}) | Q(**{f"{field}__team_id__in": sorted(teams)})
-        return queryset.filter(q), view
-    return queryset, "all"
+    q = visibility.in_view(request.user, view, queryset.model)
+    return (queryset, "all") if q is None else (queryset.filter(q), view)
 
 
 def list_page(request, *, queryset, filterset_class, sorts: dict[str, str], default_sort: str):

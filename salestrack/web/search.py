@@ -19,11 +19,12 @@ from functools import partial
 from django.conf import settings
 from django.db import close_old_connections, connection, connections
 
-from salestrack.access.visibility import owner_ids, searchable
+from salestrack.access.visibility import owner_ids
 from salestrack.accounts.models import Account, Contact
 from salestrack.leads.models import Lead
 from salestrack.opportunities.models import Opportunity
 from salestrack.search import index
+from salestrack.search.visibility import searchable
 
 MIN_LENGTH = 2
 

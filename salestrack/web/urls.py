@@ -68,6 +68,12 @@ urlpatterns = [
     path("settings/stages/<int:pk>/edit/", settings.stage_edit, name="settings-stage-edit"),
     path("settings/stages/<int:pk>/move/", settings.stage_move, name="settings-stage-move"),
     path("settings/stages/<int:pk>/delete/", settings.stage_delete, name="settings-stage-delete"),
+    path("settings/deleted/", settings.deleted_list, name="settings-deleted"),
+    path(
+        "settings/deleted/<int:pk>/restore/",
+        settings.deleted_restore,
+        name="settings-deleted-restore",
+    ),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),

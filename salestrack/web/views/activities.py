@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from salestrack.access.visibility import get_visible_or_404
+from salestrack.access.visibility import get_visible_or_404, owned_by
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities import services
 from salestrack.activities.models import Activity
@@ -17,7 +17,7 @@ from salestrack.lib.errors import ServiceError
 from salestrack.opportunities.models import Opportunity
 from salestrack.web import pages
 from salestrack.web.forms.activities import LogForm
-from salestrack.web.views.home import TASK_RELATED, owned_by, scope_of, scopes
+from salestrack.web.views.home import TASK_RELATED, view_choices, view_of
 
 RECORDS = {"lead": Lead, "contact": Contact, "account": Account, "opportunity": Opportunity}
 
@@ -101,10 +101,10 @@ TASK_RANK = Cast(
 @require_GET
 def task_list(request):
     """My tasks or my team's: open and overdue first, done with one click."""
-    user, scope = request.user, scope_of(request)
+    user, view = request.user, view_of(request)
     status = request.GET.get("status")
     status = status if status in dict(TASK_STATUSES) else "open"
-    tasks = Activity.objects.filter(owned_by(user, scope), kind=Activity.Kind.TASK)
+    tasks = Activity.objects.filter(owned_by(user, view, Activity), kind=Activity.Kind.TASK)
     if status != "all":
         tasks = tasks.filter(done=status == "done")
     page = keyset.paginate(
@@ -118,8 +118,8 @@ def task_list(request):
         "section": "tasks",
         "page": page,
         "rows": page.rows,
-        "scope": scope,
-        "scopes": scopes(user),
+        "view": view,
+        "views": view_choices(user),
         "status": status,
         "statuses": TASK_STATUSES,
     }

@@ -2,14 +2,13 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Q, Sum, Window
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Sum, Window
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from salestrack.access.visibility import owner_filter, owner_ids, record_owner, visible
+from salestrack.access.visibility import on_owned, owned_by, visible
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
 from salestrack.activities.rotting import rotting_q
@@ -27,29 +26,18 @@ NEW_LEAD_DAYS = 14
 TASK_RELATED = ["owner", "lead", "opportunity", "contact", "account"]
 
 
-def scope_of(request) -> str:
-    """'team' when a manager or an admin asks for it; everyone else sees their own records."""
-    wanted = request.GET.get("scope")
+def view_of(request) -> str:
+    """`?view=team` when a manager or an admin asks for it; everyone else sees their own."""
+    wanted = request.GET.get("view")
     leads_people = request.user.role in (User.Role.MANAGER, User.Role.ADMIN)
     return "team" if wanted == "team" and leads_people else "mine"
 
 
-def scopes(user) -> list[tuple[str, str]]:
+def view_choices(user) -> list[tuple[str, str]]:
     """The Mine / My team switch; a rep has nothing to switch to."""
     if user.role == User.Role.REP:
         return []
     return [("mine", "Mine"), ("team", "Everyone" if user.role == User.Role.ADMIN else "My team")]
-
-
-def owned_by(user, scope: str, field: str = "owner") -> Q:
-    """A filter on an owner field: the user's own, or (team) everyone the user manages.
-
-    It is visibility's owner rule, so all it selects is within visible(); on activities it spares
-    visible()'s subqueries over the records they are on.
-    """
-    if scope == "mine":
-        return Q(**{f"{field}_id": user.pk})
-    return owner_filter(user, field, gather=True) or Q()
 
 
 def _head(queryset, size: int) -> tuple[list, bool]:
@@ -66,16 +54,17 @@ def home(request):
     Each section is one query on what the user (or their team) owns, so the page costs the same
     number of queries whatever the data.
     """
-    user, scope = request.user, scope_of(request)
+    user, view = request.user, view_of(request)
     today = timezone.localdate()
     month_start = today.replace(day=1)
     next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
-    owned = owned_by(user, scope)
-    deals = visible(user, Opportunity, gather=True).filter(owned)
+    deals = visible(user, Opportunity, gather=True).filter(owned_by(user, view, Opportunity))
     deals = deals.select_related("account", "stage", "owner")
 
     tasks, more_tasks = _head(
-        Activity.objects.filter(owned, kind=Activity.Kind.TASK, done=False, due_date__lte=today)
+        Activity.objects.filter(
+            owned_by(user, view, Activity), kind=Activity.Kind.TASK, done=False, due_date__lte=today
+        )
         .select_related(*TASK_RELATED)
         .order_by("due_date", "id"),
         SECTION_SIZE,
@@ -93,43 +82,23 @@ def home(request):
     since = timezone.now() - datetime.timedelta(days=NEW_LEAD_DAYS)
     new_leads, more_leads = _head(
         visible(user, Lead, gather=True)
-        .filter(owned, status=Lead.Status.NEW, updated_at__gte=since)
+        .filter(owned_by(user, view, Lead), status=Lead.Status.NEW, updated_at__gte=since)
         .select_related("owner")
         .order_by("-updated_at", "-id"),
         SECTION_SIZE,
     )
     # What happened (open tasks are above), whoever logged it: on a lead or a deal of the
-    # user's (or their team's). Newest first from the occurred_at index until enough match:
-    # one person's records are gathered as id lists, a team's (too many) are checked row by
-    # row through each activity's record owner (see visibility._activities).
-    mine = owned_by(user, scope)
-    owners = [user.pk] if scope == "mine" else owner_ids(user)
-    activities = Activity.objects.filter(done=True)
-    if owners is None:  # an admin's team is everyone
-        on_my_records = Q(lead__isnull=False) | Q(opportunity__isnull=False)
-    elif len(owners) == 1:
-        # Read through Coalesce so that neither side of the OR can gather from its index.
-        activities = activities.alias(
-            on_lead=Coalesce("lead_id", 0), on_deal=Coalesce("opportunity_id", 0)
-        )
-        on_my_records = Q(on_lead__in=Lead.objects.filter(mine).values("id")) | Q(
-            on_deal__in=Opportunity.objects.filter(mine).values("id")
-        )
-    else:
-        activities = activities.alias(
-            lead_owner=record_owner(Lead, "lead_id"),
-            deal_owner=record_owner(Opportunity, "opportunity_id"),
-        )
-        on_my_records = Q(lead_owner__in=owners) | Q(deal_owner__in=owners)
+    # user's (or their team's), newest first from the occurred_at index until enough match.
+    activities = on_owned(Activity.objects.filter(done=True), user, view, ("lead", "opportunity"))
     recent = list(
-        activities.filter(on_my_records)
-        .select_related("owner", "lead", "opportunity")
-        .order_by("-occurred_at", "-id")[:RECENT_SIZE]
+        activities.select_related("owner", "lead", "opportunity").order_by("-occurred_at", "-id")[
+            :RECENT_SIZE
+        ]
     )
     context = {
         "section": "home",
-        "scope": scope,
-        "scopes": scopes(user),
+        "view": view,
+        "views": view_choices(user),
         "today": today,
         "month_start": month_start,
         "month_end": next_month - datetime.timedelta(days=1),

@@ -1,4 +1,4 @@
-"""Settings, for admins (sales ops): users, teams, pipelines and their stages."""
+"""Settings, for admins (sales ops): users, teams, pipelines and their stages, deleted records."""
 
 import functools
 
@@ -12,7 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from salestrack.audit import trash
+from salestrack.audit.models import Deleted
 from salestrack.handover import services as handover
+from salestrack.lib import keyset
+from salestrack.lib.errors import Conflict
 from salestrack.opportunities import pipelines
 from salestrack.opportunities.models import Pipeline, Stage
 from salestrack.teams import services
@@ -340,3 +344,37 @@ def stage_delete(request, pk):
         return _refused(request, error, _pipelines_page)
     messages.success(request, f"Stage {stage.name} deleted.")
     return _back_to(stage.pipeline_id)
+
+
+# Deleted records (the trash, audit/trash.py)
+
+
+def _deleted_page(request, status=200):
+    page = keyset.paginate(
+        Deleted.objects.select_related("deleted_by").defer("rows", "unlinked"),
+        order="-deleted_at",
+        size=pages.PAGE_SIZE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    context = {"page": page, "rows": page.rows, "tab": "deleted", "section": "settings"}
+    return render(request, "settings/deleted.html", context, status=status)
+
+
+@admin_required
+@require_GET
+def deleted_list(request):
+    return _deleted_page(request)
+
+
+@admin_required
+@require_POST
+def deleted_restore(request, pk):
+    deleted = get_object_or_404(Deleted.objects.defer("rows", "unlinked"), pk=pk)
+    try:
+        trash.record_restore(deleted=deleted, by=request.user)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return _deleted_page(request, status=409)
+    messages.success(request, f"{deleted.kind.capitalize()} {deleted.name} restored.")
+    return redirect("settings-deleted")
