@@ -2,14 +2,24 @@
 
 import datetime
 import importlib
+import re
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from salestrack.opportunities.models import Pipeline
+from salestrack.access.visibility import owner_ids, visible
+from salestrack.accounts.services import account_create
+from salestrack.activities.services import activity_log
+from salestrack.leads.services import lead_create
+from salestrack.opportunities.models import Opportunity, Pipeline
+from salestrack.opportunities.services import opportunity_create
+from salestrack.search import index
 from salestrack.teams.models import User
 from salestrack.teams.services import team_create, token_create, user_create
 
@@ -94,3 +104,78 @@ def as_user():
 @pytest.fixture
 def soon():
     return datetime.date.today() + datetime.timedelta(days=30)
+
+
+# Helpers several test modules share (no test module imports another).
+
+TODAY = datetime.date.today()
+YESTERDAY = TODAY - datetime.timedelta(days=1)
+NEXT_WEEK = TODAY + datetime.timedelta(days=7)
+
+
+def records_of(user, tag=None):
+    """A lead, an account, a deal closing this month, an overdue task and a call, all `user`'s.
+
+    Every name carries the tag (the username by default) so a page shows whose records it lists.
+    """
+    tag = tag or user.username
+    lead = lead_create(
+        by=user, first_name="Lead", last_name=tag, company=f"Co-{tag}", email=f"{tag}@lead.test"
+    )
+    account = account_create(by=user, name=f"Account-{tag}", phone="555-0100")
+    deal = opportunity_create(
+        by=user, account=account, name=f"Deal-{tag}", close_date=TODAY, amount=1000
+    )
+    # Prospecting rots after 30 idle days.
+    old = timezone.now() - datetime.timedelta(days=40)
+    Opportunity.objects.filter(pk=deal.pk).update(stage_entered_at=old)
+    task = activity_log(by=user, kind="task", subject=f"Task-{tag}", lead=lead, due_date=YESTERDAY)
+    activity_log(by=user, kind="call", subject=f"Call-{tag}", lead=lead)
+    return {"lead": lead, "account": account, "deal": deal, "task": task}
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def subjects(html: str) -> list[str]:
+    """The task subjects of a task list, in order."""
+    return re.findall(r"<td>(Task-[^<]+|Plan [^<]+)</td>", html)
+
+
+SOON = datetime.date.today() + datetime.timedelta(days=30)
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 index")
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm indexes")
+
+
+def found(model, q: str, user=None) -> set[int]:
+    """What both ways of searching find: a list's `q` and the global search's newest first."""
+    rows = model.objects.all() if user is None else visible(user, model)
+    listed = {row.pk for row in index.matching(rows, q)}
+    newest = {row.pk for row in index.newest(rows, q, limit=100)}
+    assert listed == newest, f"the list and the global search disagree on {q!r}"
+    owners = None if user is None else owner_ids(user)
+    if owners is not None:  # as the lists of someone who does not see everything ask it
+        assert {row.pk for row in index.matching(rows, q, owners=owners)} == listed
+    return listed
+
+
+def raw(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def raw_copy(instance, **values) -> int:
+    """Insert a copy of `instance` with INSERT ... SELECT, as a bulk loader would; its new id."""
+    model = type(instance)
+    table = model._meta.db_table
+    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+    chosen = ", ".join("%s" if column in values else column for column in columns)
+    params = [values[column] for column in columns if column in values]
+    raw(
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} FROM {table} WHERE id = %s",
+        [*params, instance.pk],
+    )
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first()

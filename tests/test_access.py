@@ -14,8 +14,7 @@ from salestrack.leads.services import lead_create
 from salestrack.opportunities.models import Opportunity, Pipeline, Stage
 from salestrack.opportunities.services import opportunity_create
 from salestrack.teams.models import Team, User
-from tests.test_pages_home import records_of, signed_in
-from tests.test_pages_tasks import subjects
+from tests.conftest import records_of, signed_in, subjects
 
 
 def ids(queryset) -> set[int]:

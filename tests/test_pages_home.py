@@ -1,43 +1,14 @@
 import datetime
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from salestrack.accounts.services import account_create
 from salestrack.activities.services import activity_log
 from salestrack.leads.services import lead_create
-from salestrack.opportunities.models import Opportunity
 from salestrack.opportunities.services import opportunity_create
 from salestrack.teams.services import user_create
-from tests.conftest import PASSWORD, signed_in
-
-TODAY = datetime.date.today()
-YESTERDAY = TODAY - datetime.timedelta(days=1)
-NEXT_WEEK = TODAY + datetime.timedelta(days=7)
-
-
-def records_of(user, tag=None):
-    """A lead, an account, a deal closing this month, an overdue task and a call, all `user`'s.
-
-    Every name carries the tag (the username by default) so a page shows whose records it lists.
-    """
-    tag = tag or user.username
-    lead = lead_create(
-        by=user, first_name="Lead", last_name=tag, company=f"Co-{tag}", email=f"{tag}@lead.test"
-    )
-    account = account_create(by=user, name=f"Account-{tag}", phone="555-0100")
-    deal = opportunity_create(
-        by=user, account=account, name=f"Deal-{tag}", close_date=TODAY, amount=1000
-    )
-    # Prospecting rots after 30 idle days.
-    old = timezone.now() - datetime.timedelta(days=40)
-    Opportunity.objects.filter(pk=deal.pk).update(stage_entered_at=old)
-    task = activity_log(by=user, kind="task", subject=f"Task-{tag}", lead=lead, due_date=YESTERDAY)
-    activity_log(by=user, kind="call", subject=f"Call-{tag}", lead=lead)
-    return {"lead": lead, "account": account, "deal": deal, "task": task}
+from tests.conftest import NEXT_WEEK, PASSWORD, TODAY, queries, records_of, signed_in
 
 
 @pytest.fixture
@@ -180,12 +151,6 @@ def test_anonymous_is_sent_to_sign_in(db):
 
 def test_post_is_refused(org):
     assert signed_in(org.rep).post("/").status_code == 405
-
-
-def queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url).status_code == 200
-    return len(context.captured_queries)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from salestrack.opportunities.services import opportunity_create
 from salestrack.search import index
 from salestrack.web import search as site_search
 from salestrack.web.search import search
-from tests.test_pages_home import TODAY, queries, records_of, signed_in
+from tests.conftest import TODAY, queries, records_of, signed_in
 
 
 @pytest.fixture

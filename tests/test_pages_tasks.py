@@ -7,7 +7,7 @@ from django.test import Client
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log, task_complete
 from salestrack.leads.services import lead_create
-from tests.test_pages_home import queries, records_of, signed_in
+from tests.conftest import queries, records_of, signed_in, subjects
 
 TODAY = datetime.date.today()
 
@@ -15,11 +15,6 @@ TODAY = datetime.date.today()
 @pytest.fixture
 def world(org):
     return {who: records_of(getattr(org, who)) for who in ("rep", "teammate", "other_rep")}
-
-
-def subjects(html: str) -> list[str]:
-    """The task subjects of a task list, in order."""
-    return re.findall(r"<td>(Task-[^<]+|Plan [^<]+)</td>", html)
 
 
 MINE = {

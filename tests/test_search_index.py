@@ -5,8 +5,6 @@ the pg_trgm indexes. Writes go through the services and, to stand for the data g
 imports, through raw SQL that no Django code sees.
 """
 
-import datetime
-
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -33,43 +31,16 @@ from salestrack.opportunities.services import (
 from salestrack.search import index, schema
 from salestrack.search.visibility import said_as_searched, searchable
 from salestrack.web.search import search
-from tests.conftest import client_for
-from tests.test_pages_home import signed_in
-
-SOON = datetime.date.today() + datetime.timedelta(days=30)
-sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 index")
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm indexes")
-
-
-def found(model, q: str, user=None) -> set[int]:
-    """What both ways of searching find: a list's `q` and the global search's newest first."""
-    rows = model.objects.all() if user is None else visible(user, model)
-    listed = {row.pk for row in index.matching(rows, q)}
-    newest = {row.pk for row in index.newest(rows, q, limit=100)}
-    assert listed == newest, f"the list and the global search disagree on {q!r}"
-    owners = None if user is None else owner_ids(user)
-    if owners is not None:  # as the lists of someone who does not see everything ask it
-        assert {row.pk for row in index.matching(rows, q, owners=owners)} == listed
-    return listed
-
-
-def raw(sql: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def raw_copy(instance, **values) -> int:
-    """Insert a copy of `instance` with INSERT ... SELECT, as a bulk loader would; its new id."""
-    model = type(instance)
-    table = model._meta.db_table
-    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
-    chosen = ", ".join("%s" if column in values else column for column in columns)
-    params = [values[column] for column in columns if column in values]
-    raw(
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} FROM {table} WHERE id = %s",
-        [*params, instance.pk],
-    )
-    return model.objects.order_by("-pk").values_list("pk", flat=True).first()
+from tests.conftest import (
+    SOON,
+    client_for,
+    found,
+    postgres_only,
+    raw,
+    raw_copy,
+    signed_in,
+    sqlite_only,
+)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from salestrack.opportunities.services import (
 )
 from salestrack.search import schema
 from salestrack.search.visibility import said_as_searched, searchable
-from tests.test_search_index import SOON, found, postgres_only, raw, raw_copy
+from tests.conftest import SOON, found, postgres_only, raw, raw_copy
 
 pytestmark = postgres_only
 

@@ -38,7 +38,7 @@ from salestrack.opportunities.services import (
 )
 from salestrack.search import schema
 from salestrack.teams.models import User
-from tests.test_search_index import found, postgres_only, sqlite_only
+from tests.conftest import found, postgres_only, sqlite_only
 
 SOON = datetime.date.today() + datetime.timedelta(days=30)
 

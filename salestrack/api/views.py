@@ -18,7 +18,7 @@ from salestrack.audit import trash
 from salestrack.audit.models import Deleted
 from salestrack.leads import services as leads
 from salestrack.leads.models import Lead
-from salestrack.opportunities import services as deals
+from salestrack.opportunities import services as opportunities
 from salestrack.opportunities.models import Opportunity, OpportunityHistory
 
 
@@ -127,7 +127,7 @@ class LeadViewSet(RecordViewSet):
             by=request.user,
             account=form.validated_data.get("account"),
             contact=form.validated_data.get("contact"),
-            opportunity=deals.OpportunityDraft(**draft) if draft else None,
+            opportunity=opportunities.OpportunityDraft(**draft) if draft else None,
             version=if_match_version(request),
         )
         body = {
@@ -178,8 +178,8 @@ class OpportunityViewSet(RecordViewSet):
     serializer_class = serializers.OpportunitySerializer
     filterset_class = filters.OpportunityFilter
     ordering_fields = [*RecordViewSet.ordering_fields, "name", "amount", "close_date"]
-    create_service = deals.opportunity_create
-    update_service = deals.opportunity_update
+    create_service = opportunities.opportunity_create
+    update_service = opportunities.opportunity_update
 
     @extend_schema(responses=serializers.OpportunityHistorySerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -198,9 +198,9 @@ def lead_convert(
             contact, {"account_id": account.pk, **person}, by=by, derive=_derive_contact
         )
 
-    opp = None
+    opened = None
     if opportunity is not None:
-        opp = opportunity_create(
+        opened = opportunity_create(
             by=by,
             owner=owner,
             account=account,
@@ -214,7 +214,7 @@ def lead_convert(
 
     # The lead's activities follow it (PRODUCT.md section 2, rule 5).
     current.activities.update(
-        contact=contact, account=account, opportunity=opp, updated_at=timezone.now()
+        contact=contact, account=account, opportunity=opened, updated_at=timezone.now()
     )
     before = records.snapshot(current)
     current.status = Lead.Status.CONVERTED
@@ -222,9 +222,9 @@ def lead_convert(
     current.converted_by = by
     current.converted_account = account
     current.converted_contact = contact
-    current.converted_opportunity = opp
+    current.converted_opportunity = opened
     records.save_changes(current, before, by=by, action="leads.lead.converted")
-    return Conversion(lead=current, account=account, contact=contact, opportunity=opp)
+    return Conversion(lead=current, account=account, contact=contact, opportunity=opened)
 
 
 def _fill(instance, values: dict, *, by: User, derive):

@@ -71,23 +71,27 @@ def _record_history(opportunity: Opportunity, before: dict, *, by: User, at) -> 
     OpportunityHistory.objects.bulk_create(rows)
 
 
-def _enter_stage(opp: Opportunity, stage: Stage, *, lost_reason: str | None, by: User, now) -> None:
+def _enter_stage(
+    opportunity: Opportunity, stage: Stage, *, lost_reason: str | None, by: User, now
+) -> None:
     """Move to `stage`: defaults, closing, reopening and the account's customer status."""
-    if stage.pipeline_id != opp.pipeline_id:
+    if stage.pipeline_id != opportunity.pipeline_id:
         raise ValidationError({"stage": ["That stage belongs to another pipeline."]})
-    if stage.is_lost and not (lost_reason or opp.lost_reason).strip():
+    if stage.is_lost and not (lost_reason or opportunity.lost_reason).strip():
         raise ValidationError({"lost_reason": ["A lost reason is required to close as lost."]})
-    opp.stage = stage
-    opp.stage_entered_at = now
-    opp.probability = stage.probability
-    opp.forecast_category = stage.forecast_category
-    opp.is_closed = stage.is_closed
-    opp.is_won = stage.is_won
+    opportunity.stage = stage
+    opportunity.stage_entered_at = now
+    opportunity.probability = stage.probability
+    opportunity.forecast_category = stage.forecast_category
+    opportunity.is_closed = stage.is_closed
+    opportunity.is_won = stage.is_won
     # Reopening clears what closing set; the history keeps that it was closed.
-    opp.closed_date = timezone.localdate(now) if stage.is_closed else None
-    opp.lost_reason = (lost_reason or opp.lost_reason).strip() if stage.is_lost else ""
+    opportunity.closed_date = timezone.localdate(now) if stage.is_closed else None
+    opportunity.lost_reason = (
+        (lost_reason or opportunity.lost_reason).strip() if stage.is_lost else ""
+    )
     if stage.is_won:
-        account_won(account_id=opp.account_id, by=by, on=opp.closed_date)
+        account_won(account_id=opportunity.account_id, by=by, on=opportunity.closed_date)
 
 
 def _check_contact(contact: Contact | None, account: Account) -> None:
@@ -116,7 +120,7 @@ def opportunity_create(
     now = timezone.now()
     # Read the type from the database: the caller's copy may predate the first won deal.
     repeat = Account.objects.filter(pk=account.pk, type=Account.Type.CUSTOMER).exists()
-    opp = Opportunity(
+    opportunity = Opportunity(
         account=account,
         contact=contact,
         name=name,
@@ -126,13 +130,13 @@ def opportunity_create(
         pipeline=stage.pipeline,  # the audit names it; default_stage() has it at hand
         type=Opportunity.Type.EXISTING_BUSINESS if repeat else Opportunity.Type.NEW_BUSINESS,
     )
-    _enter_stage(opp, stage, lost_reason=lost_reason, by=by, now=now)
+    _enter_stage(opportunity, stage, lost_reason=lost_reason, by=by, now=now)
     # An explicit probability or category overrides the stage's default.
     for name_, value in fields.items():
-        setattr(opp, name_, value)
-    records.insert(opp, by=by, action="deals.opportunity.created")
-    _record_history(opp, {}, by=by, at=now)
-    return opp
+        setattr(opportunity, name_, value)
+    records.insert(opportunity, by=by, action="deals.opportunity.created")
+    _record_history(opportunity, {}, by=by, at=now)
+    return opportunity
 
 
 @transaction.atomic

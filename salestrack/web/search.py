@@ -67,7 +67,7 @@ def search(user, q: str, limit: int = 10) -> dict[str, list]:
     for model, related, shown in KINDS.values():
         rows = searchable(user, model).select_related(*related).only(*shown, *OWNER)
         jobs.append(partial(index.newest, rows, q, limit, cutoff=cutoffs.get(model)))
-    return dict(zip(KINDS, _run(jobs), strict=True))
+    return dict(zip(KINDS, _each_at_once(jobs), strict=True))
 
 
 def normalise(q: str) -> str:
@@ -80,7 +80,7 @@ _pool_size = 0
 _pool_lock = threading.Lock()
 
 
-def _run(jobs: list) -> list:
+def _each_at_once(jobs: list) -> list:
     """Each job's result, the first job run here and the others at once in the pool."""
     alone = settings.SEARCH_THREADS < 1 or connection.vendor != "postgresql"
     if alone or connection.in_atomic_block:

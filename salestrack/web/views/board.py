@@ -95,9 +95,9 @@ class MoveForm(forms.Form):
     lost_reason = forms.CharField(max_length=200, required=False, label="Lost reason")
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, deal: Opportunity, **kwargs):
+    def __init__(self, *args, opportunity: Opportunity, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stage_id"].queryset = Stage.objects.filter(pipeline_id=deal.pipeline_id)
+        self.fields["stage_id"].queryset = Stage.objects.filter(pipeline_id=opportunity.pipeline_id)
 
 
 @dataclass
@@ -112,17 +112,17 @@ class Column:
 
 def _deals(request, filters: BoardFilters) -> tuple[QuerySet, str]:
     """The visible deals the filters select, and the view; see _window for closed deals."""
-    deals, view = pages.scope(request, visible(request.user, Opportunity, gather=True))
+    opportunities, view = pages.scope(request, visible(request.user, Opportunity, gather=True))
     if not filters.is_valid():
-        return deals.none(), view  # the page says which filter is wrong
+        return opportunities.none(), view  # the page says which filter is wrong
     if filters.cleaned_data["owner"]:
-        deals = deals.filter(owner=filters.cleaned_data["owner"])
+        opportunities = opportunities.filter(owner=filters.cleaned_data["owner"])
     if filters.cleaned_data["team"]:
-        deals = deals.filter(owner__team=filters.cleaned_data["team"])
-    return deals, view
+        opportunities = opportunities.filter(owner__team=filters.cleaned_data["team"])
+    return opportunities, view
 
 
-def _window(deals, stages: list[Stage], filters: BoardFilters, *, totals: bool = False):
+def _window(opportunities, stages: list[Stage], filters: BoardFilters, *, totals: bool = False):
     """Open deals, and closed ones only within the window: per stage, so that each condition
     is a plain range on the (stage, ...) indexes rather than an OR over the whole table."""
     days = filters.closed_days() if filters.is_valid() else None
@@ -135,10 +135,10 @@ def _window(deals, stages: list[Stage], filters: BoardFilters, *, totals: bool =
     closed = Q(stage__in=[s.pk for s in stages if s.is_closed])
     if days is not None:
         closed &= Q(closed_date__gte=timezone.localdate() - datetime.timedelta(days=days))
-    return deals.filter(opened | closed)
+    return opportunities.filter(opened | closed)
 
 
-def _columns(deals, stages: list[Stage], filters: BoardFilters) -> list[Column]:
+def _columns(opportunities, stages: list[Stage], filters: BoardFilters) -> list[Column]:
     """A column per stage with its count, amount and weighted amount, in one query."""
     weighted = Sum(
         F("amount") * F("probability"), output_field=DecimalField(max_digits=24, decimal_places=2)
@@ -146,7 +146,7 @@ def _columns(deals, stages: list[Stage], filters: BoardFilters) -> list[Column]:
     # Open and closed columns are summed apart: one query with an OR of the two made SQLite
     # read every deal ever closed (300,000 of them) for an admin's board.
     parts = [
-        _window(deals, [s for s in stages if s.is_closed == closed], filters, totals=True)
+        _window(opportunities, [s for s in stages if s.is_closed == closed], filters, totals=True)
         .order_by()
         .values("stage")
         .annotate(count=Count("*"), total=Sum("amount"), weighted=weighted)
@@ -168,10 +168,14 @@ def _columns(deals, stages: list[Stage], filters: BoardFilters) -> list[Column]:
     return columns
 
 
-def _cards(deals, stage: Stage, filters: BoardFilters, after: str = "") -> keyset.Page:
+def _cards(opportunities, stage: Stage, filters: BoardFilters, after: str = "") -> keyset.Page:
     # Only what a card shows (web/templatetags deal_card): the full rows of 140 deals, their
     # accounts and owners took longer to read and convert than the rest of the board.
-    cards = _window(deals, [stage], filters).select_related("account", "owner").only(*CARD_FIELDS)
+    cards = (
+        _window(opportunities, [stage], filters)
+        .select_related("account", "owner")
+        .only(*CARD_FIELDS)
+    )
     # Open deals by when they should close; closed ones most recent first, which is also the
     # order of the (stage, closed_date) index their window is read from.
     order = "-closed_date" if stage.is_closed else "close_date"
@@ -219,10 +223,10 @@ def board(request):
     filters.list_choices()
     pipeline = filters.pipeline_chosen()
     stages = list(pipeline.stages.all()) if pipeline else []
-    deals, view = _deals(request, filters)
-    columns = _columns(deals, stages, filters)
+    opportunities, view = _deals(request, filters)
+    columns = _columns(opportunities, stages, filters)
     for column in columns:
-        column.page = _cards(deals, column.stage, filters)
+        column.page = _cards(opportunities, column.stage, filters)
         column.options = _stage_options(stages, column.stage)
     _mark_rotting([card for column in columns for card in column.page.rows])
     context = _card_context(request, filters) | {
@@ -246,8 +250,8 @@ def board_column(request, stage_id):
     """The next cards of one column ("Show more"), after the cursor in ?after=."""
     stage = get_visible_or_404(request.user, Stage, stage_id)
     filters = BoardFilters(request.GET, user=request.user)
-    deals, _ = _deals(request, filters)
-    page = _cards(deals, stage, filters, after=request.GET.get("after", ""))
+    opportunities, _ = _deals(request, filters)
+    page = _cards(opportunities, stage, filters, after=request.GET.get("after", ""))
     _mark_rotting(page.rows)
     stages = list(Stage.objects.filter(pipeline_id=stage.pipeline_id))
     context = _card_context(request, filters) | {
@@ -271,13 +275,13 @@ def board_move(request, pk):
     an error status with a toast; without JavaScript, a redirect to the board or a page that
     says what is missing (the lost reason) or what changed meanwhile.
     """
-    deal = get_visible_or_404(request.user, Opportunity, pk, write=True)
-    form = MoveForm(request.POST, deal=deal)
+    opportunity = get_visible_or_404(request.user, Opportunity, pk, write=True)
+    form = MoveForm(request.POST, opportunity=opportunity)
     status = 400
     if form.is_valid():
         try:
             moved = services.opportunity_move_stage(
-                opportunity=deal,
+                opportunity=opportunity,
                 by=request.user,
                 stage=form.cleaned_data["stage_id"],
                 lost_reason=form.cleaned_data["lost_reason"] or None,
@@ -288,7 +292,7 @@ def board_move(request, pk):
         except StaleVersion as error:
             form.add_error(
                 None,
-                f"Someone moved this deal meanwhile: it is in {deal.stage} now. "
+                f"Someone moved this deal meanwhile: it is in {opportunity.stage} now. "
                 "Check the stage and move it again if you still want to.",
             )
             status = error.status
@@ -296,34 +300,36 @@ def board_move(request, pk):
             form.add_error(None, error.message)
             status = error.status
         else:
-            return _moved(request, moved, from_stage=deal.stage)
+            return _moved(request, moved, from_stage=opportunity.stage)
     message = " ".join(e for errors in form.errors.values() for e in errors)
     if request.htmx:
         toast = pages.toast_header(message, "error")
         return HttpResponse(status=status, headers={"HX-Trigger": toast})
     stages = list(form.fields["stage_id"].queryset)
-    context = {"deal": deal, "form": form, "stages": stages, "section": "board"}
+    context = {"deal": opportunity, "form": form, "stages": stages, "section": "board"}
     return render(request, "opportunities/board_move.html", context, status=status)
 
 
-def _moved(request, deal: Opportunity, *, from_stage: Stage):
-    text = f"{deal.name} moved to {deal.stage}."
+def _moved(request, opportunity: Opportunity, *, from_stage: Stage):
+    text = f"{opportunity.name} moved to {opportunity.stage}."
     if not request.htmx:
         messages.success(request, text)
         back = request.GET.copy()
-        back["pipeline"] = deal.pipeline_id
+        back["pipeline"] = opportunity.pipeline_id
         return redirect(f"{reverse('board')}?{back.urlencode()}")
     filters = BoardFilters(request.GET, user=request.user)
-    stages = list(Stage.objects.filter(pipeline_id=deal.pipeline_id))
+    stages = list(Stage.objects.filter(pipeline_id=opportunity.pipeline_id))
     # The headers count with the board's filters (sent along in the URL) so they stay true.
-    changed = [s for s in stages if s.pk in (from_stage.pk, deal.stage_id)]
+    changed = [s for s in stages if s.pk in (from_stage.pk, opportunity.stage_id)]
     columns = _columns(_deals(request, filters)[0], changed, filters) if filters.is_valid() else []
-    deal = Opportunity.objects.select_related("account", "owner", "stage").get(pk=deal.pk)
-    _mark_rotting([deal])
+    opportunity = Opportunity.objects.select_related("account", "owner", "stage").get(
+        pk=opportunity.pk
+    )
+    _mark_rotting([opportunity])
     context = _card_context(request, filters) | {
-        "deal": deal,
+        "deal": opportunity,
         "columns": columns,
-        "options": _stage_options(stages, deal.stage),
+        "options": _stage_options(stages, opportunity.stage),
     }
     response = render(request, "opportunities/_board_moved.html", context)
     response["HX-Trigger"] = pages.toast_header(text)

@@ -58,8 +58,10 @@ def home(request):
     today = timezone.localdate()
     month_start = today.replace(day=1)
     next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
-    deals = visible(user, Opportunity, gather=True).filter(owned_by(user, view, Opportunity))
-    deals = deals.select_related("account", "stage", "owner")
+    opportunities = visible(user, Opportunity, gather=True).filter(
+        owned_by(user, view, Opportunity)
+    )
+    opportunities = opportunities.select_related("account", "stage", "owner")
 
     tasks, more_tasks = _head(
         Activity.objects.filter(
@@ -71,12 +73,14 @@ def home(request):
     )
     # The window sums every deal of the month while only the first rows are fetched.
     closing = list(
-        deals.filter(is_closed=False, close_date__gte=month_start, close_date__lt=next_month)
+        opportunities.filter(
+            is_closed=False, close_date__gte=month_start, close_date__lt=next_month
+        )
         .annotate(month_total=Window(Sum("amount")), month_count=Window(Count("id")))
         .order_by("close_date", "id")[:SECTION_SIZE]
     )
     rotting, more_rotting = _head(
-        deals.filter(rotting_q()).order_by("stage_entered_at", "id"), SECTION_SIZE
+        opportunities.filter(rotting_q()).order_by("stage_entered_at", "id"), SECTION_SIZE
     )
     # A reassigned lead keeps its created_at; updated_at also catches the ones handed over.
     since = timezone.now() - datetime.timedelta(days=NEW_LEAD_DAYS)

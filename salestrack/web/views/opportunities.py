@@ -32,17 +32,17 @@ SORTS = {
 @login_required
 @require_GET
 def opportunity_list(request):
-    deals = visible(request.user, Opportunity).select_related("owner", "account", "stage")
+    opportunities = visible(request.user, Opportunity).select_related("owner", "account", "stage")
     context = pages.list_page(
         request,
-        queryset=deals,
+        queryset=opportunities,
         filterset_class=OpportunityListFilter,
         sorts=SORTS,
         default_sort="-updated",
     )
     totals = defaultdict(int)
-    for deal in context["rows"]:
-        totals[deal.currency] += deal.amount
+    for opportunity in context["rows"]:
+        totals[opportunity.currency] += opportunity.amount
     context |= {
         "section": "opportunities",
         "totals": sorted(totals.items()),
@@ -72,14 +72,14 @@ def opportunity_new(request):
     initial = {name: request.GET.get(name) for name in ("account", "contact")}
     form = OpportunityForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        deal, _ = pages.save_form(
+        opportunity, _ = pages.save_form(
             request,
             form,
             lambda version, **_: services.opportunity_create(by=request.user, **form.changes()),
             success="Opportunity created.",
         )
-        if deal:
-            return redirect("opportunity-detail", pk=deal.pk)
+        if opportunity:
+            return redirect("opportunity-detail", pk=opportunity.pk)
     status = 400 if form.errors else 200
     context = {"form": form, "section": "opportunities"}
     return render(request, "opportunities/form.html", context, status=status)
@@ -88,17 +88,17 @@ def opportunity_new(request):
 @login_required
 @require_GET
 def opportunity_detail(request, pk):
-    deal = get_visible_or_404(request.user, Opportunity, pk)
-    return _detail(request, deal)
+    opportunity = get_visible_or_404(request.user, Opportunity, pk)
+    return _detail(request, opportunity)
 
 
-def _detail(request, deal, *, stage_form=None, snooze_form=None, status=200):
+def _detail(request, opportunity, *, stage_form=None, snooze_form=None, status=200):
     """The record page; the stage and snooze forms come back here with their errors."""
-    names = {str(s.pk): s.name for s in Stage.objects.filter(pipeline_id=deal.pipeline_id)}
-    history = OpportunityHistory.objects.filter(opportunity=deal, field="stage")
+    names = {str(s.pk): s.name for s in Stage.objects.filter(pipeline_id=opportunity.pipeline_id)}
+    history = OpportunityHistory.objects.filter(opportunity=opportunity, field="stage")
     today = timezone.localdate()
     context = {
-        "deal": deal,
+        "deal": opportunity,
         "section": "opportunities",
         "stage_history": [
             {
@@ -109,13 +109,13 @@ def _detail(request, deal, *, stage_form=None, snooze_form=None, status=200):
             }
             for row in history.select_related("changed_by").order_by("-changed_at", "-id")
         ],
-        "rotting": Opportunity.objects.filter(pk=deal.pk).filter(rotting_q()).exists(),
-        "days_in_stage": (timezone.now() - deal.stage_entered_at).days,
-        "snoozed": deal.snoozed_until is not None and deal.snoozed_until >= today,
-        "stage_form": stage_form or MoveStageForm(opportunity=deal),
+        "rotting": Opportunity.objects.filter(pk=opportunity.pk).filter(rotting_q()).exists(),
+        "days_in_stage": (timezone.now() - opportunity.stage_entered_at).days,
+        "snoozed": opportunity.snoozed_until is not None and opportunity.snoozed_until >= today,
+        "stage_form": stage_form or MoveStageForm(opportunity=opportunity),
         "snooze_form": snooze_form or SnoozeForm(),
-        "timeline": pages.timeline(deal, user=request.user),
-        "record": deal,
+        "timeline": pages.timeline(opportunity, user=request.user),
+        "record": opportunity,
         "record_type": "opportunity",
     }
     return render(request, "opportunities/detail.html", context, status=status)
@@ -124,25 +124,25 @@ def _detail(request, deal, *, stage_form=None, snooze_form=None, status=200):
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_edit(request, pk):
-    deal = get_visible_or_404(request.user, Opportunity, pk, write=True)
-    form = OpportunityForm(request.POST or None, instance=deal, user=request.user)
+    opportunity = get_visible_or_404(request.user, Opportunity, pk, write=True)
+    form = OpportunityForm(request.POST or None, instance=opportunity, user=request.user)
     conflict = None
     if request.method == "POST" and form.is_valid():
         saved, conflict = pages.save_form(
             request,
             form,
             lambda version, **_: services.opportunity_update(
-                opportunity=deal, by=request.user, version=version, **form.changes()
+                opportunity=opportunity, by=request.user, version=version, **form.changes()
             ),
             success="Opportunity saved.",
         )
         if saved:
-            return redirect("opportunity-detail", pk=deal.pk)
+            return redirect("opportunity-detail", pk=opportunity.pk)
     context = {
         "form": form,
-        "deal": deal,
+        "deal": opportunity,
         "conflict": conflict,
-        "version": conflict.current_version if conflict else deal.version,
+        "version": conflict.current_version if conflict else opportunity.version,
         "section": "opportunities",
     }
     status = 409 if conflict else 400 if form.errors else 200
@@ -154,7 +154,7 @@ def _version(request) -> int | None:
     return int(version) if version.isdigit() else None
 
 
-def _run(form, action) -> int | None:
+def _status_after(form, action) -> int | None:
     """Run a service for a small form; None when it worked, else the page's status."""
     try:
         action()
@@ -174,15 +174,15 @@ def _run(form, action) -> int | None:
 @require_POST
 def opportunity_stage(request, pk):
     """The "Move stage" form of the record page: same rules as the board's drag and drop."""
-    deal = get_visible_or_404(request.user, Opportunity, pk, write=True)
-    form = MoveStageForm(request.POST, opportunity=deal)
+    opportunity = get_visible_or_404(request.user, Opportunity, pk, write=True)
+    form = MoveStageForm(request.POST, opportunity=opportunity)
     status = 400
     if form.is_valid():
         stage = form.cleaned_data["stage"]
-        status = _run(
+        status = _status_after(
             form,
             lambda: services.opportunity_move_stage(
-                opportunity=deal,
+                opportunity=opportunity,
                 by=request.user,
                 stage=stage,
                 # The services refuse a lost reason on a deal that is not lost.
@@ -192,25 +192,28 @@ def opportunity_stage(request, pk):
         )
         if status is None:
             messages.success(request, f"Moved to {stage}.")
-            return redirect("opportunity-detail", pk=deal.pk)
-    return _detail(request, deal, stage_form=form, status=status)
+            return redirect("opportunity-detail", pk=opportunity.pk)
+    return _detail(request, opportunity, stage_form=form, status=status)
 
 
 @login_required
 @require_POST
 def opportunity_snooze(request, pk):
-    deal = get_visible_or_404(request.user, Opportunity, pk, write=True)
+    opportunity = get_visible_or_404(request.user, Opportunity, pk, write=True)
     form = SnoozeForm(request.POST)
     status = 400
     if form.is_valid():
-        status = _run(
+        status = _status_after(
             form,
             lambda: services.opportunity_snooze(
-                opportunity=deal, by=request.user, version=_version(request), **form.cleaned_data
+                opportunity=opportunity,
+                by=request.user,
+                version=_version(request),
+                **form.cleaned_data,
             ),
         )
         if status is None:
             until = date_format(form.cleaned_data["until"], "M j")
             messages.success(request, f"Snoozed until {until}.")
-            return redirect("opportunity-detail", pk=deal.pk)
-    return _detail(request, deal, snooze_form=form, status=status)
+            return redirect("opportunity-detail", pk=opportunity.pk)
+    return _detail(request, opportunity, snooze_form=form, status=status)

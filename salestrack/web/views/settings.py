@@ -49,7 +49,7 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _run(form, service, **kwargs):
+def _call_with_form(form, service, **kwargs):
     """Call a service with the form's data; its ValidationError lands beside the fields."""
     try:
         return service(**kwargs, **form.cleaned_data)
@@ -96,7 +96,7 @@ def settings_users(request):
 def user_new(request):
     form = InviteForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        user = _run(form, services.user_create, by=request.user)
+        user = _call_with_form(form, services.user_create, by=request.user)
         if user:
             messages.success(request, f"{user.username} can now sign in.")
             return redirect("settings-users")
@@ -112,7 +112,7 @@ def user_edit(request, pk):
     initial = model_to_dict(user, fields=list(UserForm.base_fields))
     form = UserForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        if _run(form, services.user_update, user=user, by=request.user):
+        if _call_with_form(form, services.user_update, user=user, by=request.user):
             messages.success(request, f"{user.username} saved.")
             return redirect("settings-users")
     return _form_page(
@@ -131,7 +131,7 @@ def user_deactivate(request, pk):
     user = get_object_or_404(User, pk=pk, is_active=True)
     form = DeactivateForm(_posted(request), user=user)
     if request.method == "POST" and form.is_valid():
-        moved = _run(form, handover.user_deactivate, user=user, by=request.user)
+        moved = _call_with_form(form, handover.user_deactivate, user=user, by=request.user)
         if moved is not None:
             summary = ", ".join(f"{n} {kind}" for kind, n in moved.items() if n) or "nothing open"
             messages.success(request, f"{user.username} deactivated; moved {summary}.")
@@ -199,7 +199,7 @@ def team_list(request):
 def team_new(request):
     form = TeamForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        team = _run(form, services.team_create, by=request.user)
+        team = _call_with_form(form, services.team_create, by=request.user)
         if team:
             messages.success(request, f"Team {team.name} created.")
             return redirect("settings-teams")
@@ -215,7 +215,7 @@ def team_edit(request, pk):
     initial = model_to_dict(team, fields=list(TeamForm.base_fields))
     form = TeamForm(_posted(request), initial=initial, team=team)
     if request.method == "POST" and form.is_valid():
-        if _run(form, services.team_update, team=team, by=request.user):
+        if _call_with_form(form, services.team_update, team=team, by=request.user):
             messages.success(request, f"Team {form.cleaned_data['name']} saved.")
             return redirect("settings-teams")
     return _form_page(
@@ -266,7 +266,7 @@ def pipeline_list(request):
 def pipeline_new(request):
     form = PipelineForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        pipeline = _run(form, pipelines.pipeline_create, by=request.user)
+        pipeline = _call_with_form(form, pipelines.pipeline_create, by=request.user)
         if pipeline:
             messages.success(request, f"Pipeline {pipeline.name} created with default stages.")
             return _back_to(pipeline.pk)
@@ -287,7 +287,7 @@ def stage_new(request, pk):
     pipeline = get_object_or_404(Pipeline, pk=pk)
     form = StageForm(_posted(request), initial={"probability": 50})
     if request.method == "POST" and form.is_valid():
-        stage = _run(form, pipelines.stage_create, pipeline=pipeline, by=request.user)
+        stage = _call_with_form(form, pipelines.stage_create, pipeline=pipeline, by=request.user)
         if stage:
             messages.success(request, f"Stage {stage.name} added to {pipeline.name}.")
             return _back_to(pipeline.pk)
@@ -309,7 +309,7 @@ def stage_edit(request, pk):
     initial = model_to_dict(stage, fields=list(StageForm.base_fields))
     form = StageForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        if _run(form, pipelines.stage_update, stage=stage, by=request.user):
+        if _call_with_form(form, pipelines.stage_update, stage=stage, by=request.user):
             messages.success(request, f"Stage {form.cleaned_data['name']} saved.")
             return _back_to(stage.pipeline_id)
     return _form_page(
