@@ -162,7 +162,7 @@ def build(people: dict[str, User]) -> list[Case]:
         Case("board (everyone)", get(clients["admin"], "/board/")),
         Case("record page, long timeline", get(clients["admin"], f"/opportunities/{busiest.pk}/")),
         Case("my day (rep)", get(clients["rep"], "/")),
-        Case("my day (manager team)", get(page, "/?scope=team")),
+        Case("my day (manager team)", get(page, "/?view=team")),
     ]
     cases += _writes(api["rep"], rep)
     return cases
