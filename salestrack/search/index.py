@@ -41,8 +41,7 @@ FTS_TABLES = {
 # holds only its newest LIST_CAP matches among the rows the list's user and filters keep, in
 # the order asked: sorting every match by another column is what makes such a query slow, and
 # finding the newest matches of a common word among a team's costs in proportion to the cap
-# (2,000 took a manager's leads with "inc" 62 to 80 ms on SQLite, 500 takes 24; the list pages
-# say so). The global search (`newest`) has no cap.
+# (docs/benchmarks.md; the list pages say so). The global search (`newest`) has no cap.
 LIST_CAP = 500
 # PostgreSQL: how many of a kind's newest ids the global search walks before it gathers the
 # older matches through the indexes instead (see newest()).
@@ -94,8 +93,7 @@ def matching(
     # fewer than LIST_CAP matches (one-time conditions, checked before those arms run). How
     # they are read depends on how many the newest held (_gather_below): a rare word's older
     # matches are gathered through the index, a commoner word's walked newest first. Left to
-    # choose, PostgreSQL walked 72,000 leads for a surname's next 365 (18 ms) where gathering
-    # its 6,800 older matches took 9.
+    # choose, PostgreSQL walked where gathering was twice as fast (docs/benchmarks.md).
     recent, params = _ids(rows, LIST_CAP, Q(pk__gt=cutoff), walk=True).query.sql_with_params()
     gathered, gather_params = _ids(
         rows, LIST_CAP, Q(pk__lte=cutoff), walk=False
@@ -142,8 +140,8 @@ def newest(queryset: QuerySet, q: str, limit: int, *, cutoff: int | None = None)
     PostgreSQL cannot read its trigram indexes in id order: it either walks the rows newest
     first, checking each, or gathers every match through the indexes and sorts them. Walking
     suits a common word (the first thousand rows hold ten matches) and gathering a rare one,
-    and its estimates cannot tell them apart: it walked all 1,000,000 leads for a word none
-    has (1.4 s for an admin), or gathered 7,000 matches of a surname to keep ten (50 ms). Given
+    and its estimates cannot tell them apart: it walked every lead for a word none has, or
+    gathered thousands of a surname's matches to keep ten. Given
     a `cutoff` (recent_cutoffs()), it walks only the ids above it, and gathers below it only if
     those held fewer than `limit` matches, which a common word never leaves to do. Without one
     the planner chooses, as it does well where the rows are also narrowed by their owners (the
@@ -260,10 +258,10 @@ def _checked(queryset: QuerySet, q: str) -> QuerySet:
     """SQLite, for one owner's rows (a rep's): the rows matching every word, each row checked
     field by field with LIKE, newest first, as the index would match them.
 
-    A rep's rows are few (at most 8,000 leads), and checking each costs 11 to 14 ms whatever
-    the word, where reading the index newest first crossed all 333,000 leads with "com" to find
-    the rep's 1,877 (81 to 120 ms; docs/benchmarks.md). LIKE folds the case of ASCII letters
-    only, and FTS5 of every letter: words with other characters go through the index.
+    A rep's rows are few, and checking each costs the same whatever the word, where reading the
+    index newest first crosses everyone's matches of a common word (docs/benchmarks.md). LIKE
+    folds the case of ASCII letters only, and FTS5 of every letter: words with other characters
+    go through the index.
     """
     for word in words(q):
         lookup = "istartswith" if len(word) == 2 else "icontains"  # as in _fts_query

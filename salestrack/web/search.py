@@ -6,8 +6,8 @@ and the API can both call `search()`.
 
 On PostgreSQL the four kinds' queries run at once, three of them in a small pool of threads
 (settings.SEARCH_THREADS), each thread on a connection of its own that it keeps, as a worker
-keeps its own: a manager's search for a company word waited for four queries of 3 to 11 ms one
-after another (p50 49 ms), and now for the longest of them (29 ms; docs/benchmarks.md). Inside
+keeps its own: a search waits for the longest of the four queries instead of their sum
+(docs/benchmarks.md). Inside
 a transaction (the tests') the other connections would not see its writes, so the kinds run one
 after another there.
 """

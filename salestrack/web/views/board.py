@@ -129,8 +129,8 @@ def _window(opportunities, stages: list[Stage], filters: BoardFilters, *, totals
     opened = Q(stage__in=[s.pk for s in stages if not s.is_closed])
     if totals:
         # Implied by the stages, but said so that the totals are read from opp_open_totals_idx
-        # alone. Not for cards: SQLite then took that index too and sorted a column's 7,000
-        # deals (11 ms) instead of walking opp_board_idx in close-date order (0.1 ms).
+        # alone. Not for cards: SQLite then took that index too and sorted a whole column
+        # instead of walking opp_board_idx in close-date order and stopping at the page.
         opened &= Q(is_closed=False)
     closed = Q(stage__in=[s.pk for s in stages if s.is_closed])
     if days is not None:
