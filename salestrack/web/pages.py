@@ -85,7 +85,7 @@ def timeline(instance: Model, *, user, limit: int = 50) -> list[Event]:
 
 
 @dataclass
-class Conflict:
+class EditConflict:
     """Someone saved the record while this user was editing it."""
 
     current_version: int
@@ -95,7 +95,7 @@ class Conflict:
 def save_form(request, form: ModelForm, save, *, success: str):
     """Run `save(**cleaned_data, version=...)`; put service errors on the form.
 
-    Returns (saved instance or None, Conflict or None).
+    Returns (saved instance or None, EditConflict or None).
     """
     version = request.POST.get("version")
     try:
@@ -124,13 +124,13 @@ def add_errors(form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
-def _conflict(form, current) -> Conflict:
+def _conflict(form, current) -> EditConflict:
     differences = []
     for name, value in form.cleaned_data.items():
         theirs = getattr(current, name, None)
         if theirs != value and not (theirs in (None, "") and value in (None, "")):
             differences.append((form.fields[name].label or name, value, theirs))
-    return Conflict(current_version=current.version, differences=differences)
+    return EditConflict(current_version=current.version, differences=differences)
 
 
 def toast_header(message: str, level: str = "success") -> str:
