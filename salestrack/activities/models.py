@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from salestrack.access.visibility import Rule
+from salestrack.lib.models import now
 
 
 class Activity(models.Model):
@@ -47,7 +48,7 @@ class Activity(models.Model):
     done = models.BooleanField(default=True)
     done_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     # Seen with its record; one on a deal stays as private as the deal, whatever else it is on.

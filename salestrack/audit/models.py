@@ -2,6 +2,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 
+from salestrack.lib.models import now
+
 
 class AppendOnlyError(ValueError):
     """A write that would change or remove a row of an append-only log."""
@@ -75,7 +77,7 @@ class AuditEntry(AppendOnly):
         db_constraint=False,
         related_name="+",
     )
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=now)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta(AppendOnly.Meta):

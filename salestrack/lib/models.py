@@ -2,13 +2,20 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+
+def now():
+    """The default of created_at: timezone.now looked up at each call, so that a clock stood in
+    for it (the demo's timeline) is the one read; a write that says when it happened wins."""
+    return timezone.now()
 
 
 class OwnedRecord(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Optimistic concurrency: a write names the version it read; a stale one is refused.
     version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:

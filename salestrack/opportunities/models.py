@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from salestrack.access.visibility import DIRECTORY, Rule
 from salestrack.audit.models import AppendOnly
-from salestrack.lib.models import OwnedRecord
+from salestrack.lib.models import OwnedRecord, now
 
 
 class ForecastCategory(models.TextChoices):
@@ -18,7 +18,7 @@ class ForecastCategory(models.TextChoices):
 class Pipeline(models.Model):
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now)
 
     # The company's pipelines: everyone reads them, admins shape them.
     access = DIRECTORY

@@ -4,6 +4,8 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from salestrack.lib.models import now
+
 
 class Team(models.Model):
     """A node of the sales organisation tree: company, region, team."""
@@ -15,7 +17,7 @@ class Team(models.Model):
     manager = models.ForeignKey(
         "teams.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now)
 
     class Meta:
         ordering = ["name"]
@@ -55,7 +57,7 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=8)
     digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
