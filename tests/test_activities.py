@@ -64,5 +64,5 @@ def test_every_change_is_in_the_audit_log_with_only_the_changed_fields(org):
     assert (entry.action, entry.actor, entry.data) == (
         "activities.activity.changed",
         org.teammate,
-        {"subject": "Call back"},
+        {"subject": {"old": "Call", "new": "Call back"}},
     )

@@ -140,7 +140,11 @@ def test_edit_a_users_role_team_and_name(org, admin):
     org.rep.refresh_from_db()
     assert (org.rep.first_name, org.rep.role, org.rep.team) == ("Robert", "manager", org.team_b)
     entry = AuditEntry.objects.get(action="teams.user.changed", object_id=org.rep.pk)
-    assert entry.data == {"first_name": "Robert", "role": "manager", "team": org.team_b.pk}
+    assert entry.data == {
+        "first_name": {"old": "Rob", "new": "Robert"},
+        "role": {"old": "rep", "new": "manager"},
+        "team": {"old": org.team_a.pk, "new": org.team_b.pk},
+    }
     assert entry.actor == org.admin
 
 
@@ -311,7 +315,11 @@ def test_edit_a_team(org, admin):
         org.manager,
     )
     entry = AuditEntry.objects.get(action="teams.team.changed")
-    assert entry.data == {"name": "Denver West", "parent": org.region.pk, "manager": org.manager.pk}
+    assert entry.data == {
+        "name": {"old": "Denver", "new": "Denver West"},
+        "parent": {"old": org.company.pk, "new": org.region.pk},
+        "manager": {"old": None, "new": org.manager.pk},
+    }
 
 
 def test_a_team_cannot_move_inside_itself(org, admin):
@@ -380,10 +388,10 @@ def test_edit_a_stage(org, admin):
     )
     entry = AuditEntry.objects.get(action="deals.stage.changed")
     assert entry.data == {
-        "name": "Quote",
-        "probability": 55,
-        "forecast_category": "commit",
-        "rotting_days": None,
+        "name": {"old": "Proposal", "new": "Quote"},
+        "probability": {"old": 60, "new": 55},
+        "forecast_category": {"old": "best_case", "new": "commit"},
+        "rotting_days": {"old": 14, "new": None},
     }
 
 

@@ -38,25 +38,38 @@ def account_keys_derive(account: Account) -> None:
     account.name_key = company_key(account.name)
 
 
-def _derive_contact(contact: Contact) -> None:
+def contact_keys_derive(contact: Contact) -> None:
+    """Set the keys conversion matches a contact by: email, then name (rule 2)."""
     contact.email_key = contact.email.strip().lower()
     contact.name_key = person_key(contact.first_name, contact.last_name)
 
 
 @transaction.atomic
 def account_create(
-    *, by: User, owner: User | None = None, type: str | None = None, **fields
+    *,
+    by: User,
+    owner: User | None = None,
+    type: str | None = None,
+    at: datetime.datetime | None = None,
+    **fields,
 ) -> Account:
     records.check_fields(Account, ACCOUNT_FIELDS, fields)
     account = Account(owner=owner or by, **fields)
     if type is not None and type != account.type:
         _set_type(account, type, by=by)
     account_keys_derive(account)
-    return records.insert(account, by=by, action="accounts.account.created")
+    return records.insert(account, by=by, action="accounts.account.created", at=at)
 
 
 @transaction.atomic
-def account_update(*, account: Account, by: User, version: int | None = None, **changes) -> Account:
+def account_update(
+    *,
+    account: Account,
+    by: User,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+    **changes,
+) -> Account:
     current = records.lock(account, version)
     before = records.snapshot(current)
     type_ = changes.pop("type", None)
@@ -66,7 +79,7 @@ def account_update(*, account: Account, by: User, version: int | None = None, **
     if "parent" in changes:
         _check_parent(current)
     account_keys_derive(current)
-    records.save_changes(current, before, by=by, action="accounts.account.changed")
+    records.save_changes(current, before, by=by, action="accounts.account.changed", at=at)
     return current
 
 
@@ -90,48 +103,95 @@ def _set_type(account: Account, type_: str, *, by: User) -> None:
 
 
 @transaction.atomic
-def contact_create(*, by: User, owner: User | None = None, **fields) -> Contact:
+def contact_create(
+    *, by: User, owner: User | None = None, at: datetime.datetime | None = None, **fields
+) -> Contact:
     records.check_fields(Contact, CONTACT_FIELDS, fields)
     contact = Contact(owner=owner or by, **fields)
-    _derive_contact(contact)
-    return records.insert(contact, by=by, action="accounts.contact.created")
+    contact_keys_derive(contact)
+    return records.insert(contact, by=by, action="accounts.contact.created", at=at)
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, by: User, version: int | None = None, **changes) -> Contact:
+def contact_update(
+    *,
+    contact: Contact,
+    by: User,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+    **changes,
+) -> Contact:
     current = records.lock(contact, version)
     before = records.snapshot(current)
     records.apply(current, CONTACT_FIELDS, changes)
-    _derive_contact(current)
-    records.save_changes(current, before, by=by, action="accounts.contact.changed")
+    contact_keys_derive(current)
+    records.save_changes(current, before, by=by, action="accounts.contact.changed", at=at)
     return current
 
 
-def fill_empty(instance, values: dict) -> list[str]:
-    """Copy values only into empty fields (conversion never overwrites, rule 4)."""
+# No savepoint: a conversion calls these inside its own transaction, on its hot path.
+@transaction.atomic(savepoint=False)
+def account_fill(
+    *, account: Account, by: User, at: datetime.datetime | None = None, **values
+) -> Account:
+    """Fill only the empty fields of an existing account: a converted lead never overwrites
+    (PRODUCT.md section 2, rule 4)."""
+    current = records.lock(account)
+    before = records.snapshot(current)
+    if _fill_empty(current, ACCOUNT_FIELDS, values):
+        account_keys_derive(current)
+    records.save_changes(current, before, by=by, action="accounts.account.filled_from_lead", at=at)
+    return current
+
+
+@transaction.atomic(savepoint=False)
+def contact_fill(
+    *, contact: Contact, by: User, at: datetime.datetime | None = None, **values
+) -> Contact:
+    """Fill only the empty fields of an existing contact (rule 4), its account included."""
+    current = records.lock(contact)
+    before = records.snapshot(current)
+    if _fill_empty(current, CONTACT_FIELDS, values):
+        contact_keys_derive(current)
+    records.save_changes(current, before, by=by, action="accounts.contact.filled_from_lead", at=at)
+    return current
+
+
+def _fill_empty(instance, allowed: set[str], values: dict) -> list[str]:
+    records.check_fields(type(instance), allowed, values)
     filled = []
     for name, value in values.items():
-        if value not in ("", None) and getattr(instance, name) in ("", None):
+        attname = instance._meta.get_field(name).attname
+        empty = getattr(instance, attname) in ("", None)
+        if value not in ("", None) and empty:
             setattr(instance, name, value)
             filled.append(name)
     return filled
 
 
 @transaction.atomic
-def account_delete(*, account: Account, by: User) -> None:
-    records.remove(account, by=by, action="accounts.account.deleted")
+def account_delete(*, account: Account, by: User, at: datetime.datetime | None = None) -> None:
+    records.remove(account, by=by, action="accounts.account.deleted", at=at)
 
 
 @transaction.atomic
-def contact_delete(*, contact: Contact, by: User) -> None:
-    records.remove(contact, by=by, action="accounts.contact.deleted")
+def contact_delete(*, contact: Contact, by: User, at: datetime.datetime | None = None) -> None:
+    records.remove(contact, by=by, action="accounts.contact.deleted", at=at)
 
 
-def account_won(*, account_id: int, by: User, on: datetime.date) -> None:
-    """An account becomes a customer at its first won opportunity (PRODUCT.md section 2)."""
+def account_won(
+    *, account_id: int, by: User, on: datetime.date, at: datetime.datetime | None = None
+) -> None:
+    """An account becomes a customer at its first won opportunity (PRODUCT.md section 2).
+
+    The opportunity's services call it when a deal is won, or a won deal moves to another
+    account; the change is audited on the account like any other.
+    """
     account = records.lock(Account(pk=account_id))
     if account.type != Account.Type.CUSTOMER:
         before = records.snapshot(account)
         account.type = Account.Type.CUSTOMER
         account.customer_since = account.customer_since or on
-        records.save_changes(account, before, by=by, action="accounts.account.became_customer")
+        records.save_changes(
+            account, before, by=by, action="accounts.account.became_customer", at=at
+        )

@@ -49,7 +49,7 @@ class Activity(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(default=now, db_index=True)
 
     # Seen with its record; one on a deal stays as private as the deal, whatever else it is on.
     access = Rule(

@@ -30,6 +30,7 @@ def activity_log(
     due_date: datetime.date | None = None,
     done: bool | None = None,
     owner: User | None = None,
+    at: datetime.datetime | None = None,
 ) -> Activity:
     """Log a call, meeting, email or note, or add a task (open until completed)."""
     if not any((lead, contact, account, opportunity)):
@@ -45,7 +46,7 @@ def activity_log(
         account = Account(pk=account_id) if account_id else None
     is_task = kind == Activity.Kind.TASK
     done = (not is_task) if done is None else done
-    now = timezone.now()
+    at = at or timezone.now()
     activity = Activity(
         kind=kind,
         subject=subject,
@@ -55,17 +56,22 @@ def activity_log(
         contact=contact,
         account=account,
         opportunity=opportunity,
-        occurred_at=occurred_at or now,
+        occurred_at=occurred_at or at,
         due_date=due_date,
         done=done,
-        done_at=now if done else None,
+        done_at=at if done else None,
     )
-    return records.insert(activity, by=by, action="activities.activity.created")
+    return records.insert(activity, by=by, action="activities.activity.created", at=at)
 
 
 @transaction.atomic
 def activity_update(
-    *, activity: Activity, by: User, version: int | None = None, **changes
+    *,
+    activity: Activity,
+    by: User,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+    **changes,
 ) -> Activity:
     current = records.lock(activity, version)
     before = records.snapshot(current)
@@ -73,26 +79,32 @@ def activity_update(
     records.apply(current, ACTIVITY_FIELDS, changes)
     if current.kind != Activity.Kind.TASK and current.due_date is not None:
         raise ValidationError({"due_date": ["Only a task has a due date."]})
+    at = at or timezone.now()
     if done is not None and done != current.done:
-        _set_done(current, done)
-    records.save_changes(current, before, by=by, action="activities.activity.changed")
+        _set_done(current, done, at=at)
+    records.save_changes(current, before, by=by, action="activities.activity.changed", at=at)
     return current
 
 
-def _set_done(activity: Activity, done: bool) -> None:
+def _set_done(activity: Activity, done: bool, *, at: datetime.datetime) -> None:
     if activity.kind != Activity.Kind.TASK:
         raise ValidationError({"done": ["Only a task can be completed or reopened."]})
     activity.done = done
-    activity.done_at = timezone.now() if done else None
+    activity.done_at = at if done else None
 
 
 def task_complete(
-    *, task: Activity, by: User, done: bool = True, version: int | None = None
+    *,
+    task: Activity,
+    by: User,
+    done: bool = True,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
 ) -> Activity:
     """Tick a task done (or reopen it with done=False)."""
-    return activity_update(activity=task, by=by, version=version, done=done)
+    return activity_update(activity=task, by=by, version=version, at=at, done=done)
 
 
 @transaction.atomic
-def activity_delete(*, activity: Activity, by: User) -> None:
-    records.remove(activity, by=by, action="activities.activity.deleted")
+def activity_delete(*, activity: Activity, by: User, at: datetime.datetime | None = None) -> None:
+    records.remove(activity, by=by, action="activities.activity.deleted", at=at)

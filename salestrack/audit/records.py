@@ -1,5 +1,17 @@
-"""The write path every service shares: lock, check the version, diff, validate, save, audit."""
+"""The write path every service shares: lock, check the version, diff, validate, save, audit.
 
+It serves every kind of row people change, owned records (with a `version` and timestamps)
+and the directory alike (teams, users, pipelines, stages: neither), so that each change is
+logged one way: {field: {"old": ..., "new": ...}}, values as stored (a related record by its
+id), read back into names by whoever shows them (web/pages.py, through access).
+
+Every function takes `at`, when the write happened (now by default): an import or a replay
+writes created_at, updated_at and the audit entry at the real date without touching the clock.
+"""
+
+import datetime
+import decimal
+import functools
 from typing import Any
 
 from django.db import models, transaction
@@ -10,7 +22,11 @@ from salestrack.audit import trash
 from salestrack.audit.services import audit_log
 from salestrack.lib.errors import Conflict, StaleVersion
 
-SKIP = {"id", "version", "created_at", "updated_at"}
+# Never diffed nor logged: the row's id and version, and when it was made and changed (the
+# write path stamps those with `at`, which the entry itself keeps).
+SKIP = {"id", "version", "created_at", "updated_at", "date_joined"}
+# Saved when changed, but never copied into the log: a password's hash, a token's digest.
+SECRET = {"password", "digest"}
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
@@ -22,6 +38,7 @@ def lock(instance: models.Model, version: int | None = None) -> models.Model:
 
     PostgreSQL locks the row (SELECT ... FOR UPDATE); SQLite's IMMEDIATE transactions already
     hold the database's write lock from BEGIN, so the re-read sees the last committed state.
+    Only a model with a `version` column can be asked for one.
     """
     current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
     if version is not None and version != current.version:
@@ -53,9 +70,18 @@ def validate(instance: models.Model) -> None:
 
 
 def save_changes(
-    instance: models.Model, before: dict[str, Any], *, by, action: str
+    instance: models.Model,
+    before: dict[str, Any],
+    *,
+    by,
+    action: str,
+    at: datetime.datetime | None = None,
 ) -> dict[str, tuple[Any, Any]]:
-    """Save what changed since `before`, bump the version and log it; return {field: (old, new)}."""
+    """Save what changed since `before` and log it; return {field: (old, new)}, attname values.
+
+    A versioned record's version is bumped; updated_at, where there is one, becomes `at`.
+    Nothing changed: nothing is saved or logged.
+    """
     names = _field_names(instance)
     changed = {
         names[attname]: (before[attname], value)
@@ -64,51 +90,98 @@ def save_changes(
     }
     if not changed:
         return {}
+    at = at or timezone.now()
     validate(instance)
-    instance.version += 1
+    if _has(instance, "version"):
+        instance.version += 1
+    if _has(instance, "updated_at"):
+        instance.updated_at = at
     instance.save()
-    audit_log(instance=instance, action=action, by=by, data=_logged(instance, changed))
+    audit_log(instance=instance, action=action, by=by, data=_logged(instance, changed), at=at)
     return changed
 
 
-def insert(instance: models.Model, *, by, action: str) -> models.Model:
-    """Validate, save and log a new record."""
+def insert(
+    instance: models.Model, *, by, action: str, at: datetime.datetime | None = None
+) -> models.Model:
+    """Validate, save and log a new record, created (and last updated) `at`."""
+    at = at or timezone.now()
+    for stamp in ("created_at", "updated_at"):
+        if _has(instance, stamp):
+            setattr(instance, stamp, at)
     validate(instance)
     instance.save()
     names = _field_names(instance)
-    filled = [
-        names[k] for k, v in snapshot(instance).items() if k not in SKIP and v not in ("", None)
-    ]
-    audit_log(instance=instance, action=action, by=by, data=_logged(instance, filled))
+    filled = {
+        names[k]: (None, v)
+        for k, v in snapshot(instance).items()
+        if k not in SKIP and v not in ("", None)
+    }
+    audit_log(instance=instance, action=action, by=by, data=_logged(instance, filled), at=at)
     return instance
 
 
-def _field_names(instance: models.Model) -> dict[str, str]:
-    return {f.attname: f.name for f in instance._meta.concrete_fields}
-
-
-def _logged(instance: models.Model, names) -> dict[str, Any]:
-    """The audit data: plain values, and {"id", "name"} for a related record (for the timeline)."""
-    data = {}
-    for name in names:
-        if instance._meta.get_field(name).is_relation:
-            related = getattr(instance, name)
-            data[name] = None if related is None else {"id": related.pk, "name": str(related)}
-        else:
-            data[name] = getattr(instance, name)
-    return data
-
-
-def remove(instance: models.Model, *, by, action: str, at=None) -> None:
+def remove(
+    instance: models.Model,
+    *,
+    by,
+    action: str,
+    at: datetime.datetime | None = None,
+    keep: bool = True,
+) -> None:
     """Delete a record to the trash (audit/trash.py), keeping who deleted what in the audit log.
 
-    An admin can restore it from there, with what its deletion took along.
+    An admin can restore it from there, with what its deletion took along. keep=False deletes
+    for good: the directory's rows (a team, a stage), which the trash does not hold.
     """
     label = str(instance)
     at = at or timezone.now()
     try:
         with transaction.atomic():
-            audit_log(instance=instance, action=action, by=by, data={"name": label})
-            trash.discard(instance, by=by, at=at)
+            audit_log(instance=instance, action=action, by=by, data={"name": label}, at=at)
+            if keep:
+                trash.discard(instance, by=by, at=at)
+            else:
+                instance.delete()
     except (ProtectedError, RestrictedError):
         raise Conflict(f"{label} is still used by other records and cannot be deleted.") from None
+
+
+def _has(instance: models.Model, attname: str) -> bool:
+    return attname in _field_names(instance)
+
+
+def _field_names(instance: models.Model) -> dict[str, str]:
+    """{attname: name} of the model's columns ("account_id": "account")."""
+    return _columns(type(instance))
+
+
+@functools.cache
+def _columns(model: type[models.Model]) -> dict[str, str]:
+    return {f.attname: f.name for f in model._meta.concrete_fields}
+
+
+def _logged(
+    instance: models.Model, changed: dict[str, tuple[Any, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The audit data: {field: {"old": ..., "new": ...}} as stored, a related record by its id.
+
+    Names are not kept: a related record may be one the reader of the log cannot see, and
+    its name may change; the timeline looks them up when it shows the entry.
+    """
+    data = {}
+    for name, (old, new) in changed.items():
+        if name not in SECRET:
+            field = instance._meta.get_field(name)
+            data[name] = {"old": _stored(field, old), "new": _stored(field, new)}
+    return data
+
+
+def _stored(field: models.Field, value: Any) -> Any:
+    """The value as the database gives it back: 250 for an amount is logged as "250.00"."""
+    if value is None:
+        return None
+    value = field.to_python(value)
+    if isinstance(value, decimal.Decimal) and isinstance(field, models.DecimalField):
+        value = value.quantize(decimal.Decimal(1).scaleb(-field.decimal_places))
+    return value

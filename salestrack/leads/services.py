@@ -1,3 +1,4 @@
+import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -6,13 +7,7 @@ from django.utils import timezone
 
 from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
-from salestrack.accounts.services import (
-    _derive_contact,
-    account_create,
-    account_keys_derive,
-    contact_create,
-    fill_empty,
-)
+from salestrack.accounts.services import account_create, account_fill, contact_create, contact_fill
 from salestrack.audit import records
 from salestrack.leads.models import Lead
 from salestrack.lib.errors import Conflict
@@ -54,14 +49,24 @@ def _check_status(status: str | None) -> None:
 
 
 @transaction.atomic
-def lead_create(*, by: User, owner: User | None = None, **fields) -> Lead:
+def lead_create(
+    *, by: User, owner: User | None = None, at: datetime.datetime | None = None, **fields
+) -> Lead:
     records.check_fields(Lead, LEAD_FIELDS, fields)
     _check_status(fields.get("status"))
-    return records.insert(Lead(owner=owner or by, **fields), by=by, action="leads.lead.created")
+    lead = Lead(owner=owner or by, **fields)
+    return records.insert(lead, by=by, action="leads.lead.created", at=at)
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead, by: User, version: int | None = None, **changes) -> Lead:
+def lead_update(
+    *,
+    lead: Lead,
+    by: User,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+    **changes,
+) -> Lead:
     current = records.lock(lead, version)
     _refuse_if_closed(current)
     _check_status(changes.get("status"))
@@ -69,12 +74,19 @@ def lead_update(*, lead: Lead, by: User, version: int | None = None, **changes) 
     records.apply(current, LEAD_FIELDS, changes)
     if current.status != Lead.Status.DISQUALIFIED:
         current.disqualified_reason = ""
-    records.save_changes(current, before, by=by, action="leads.lead.changed")
+    records.save_changes(current, before, by=by, action="leads.lead.changed", at=at)
     return current
 
 
 @transaction.atomic
-def lead_disqualify(*, lead: Lead, by: User, reason: str, version: int | None = None) -> Lead:
+def lead_disqualify(
+    *,
+    lead: Lead,
+    by: User,
+    reason: str,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+) -> Lead:
     current = records.lock(lead, version)
     _refuse_if_closed(current)
     if not (reason or "").strip():
@@ -82,7 +94,7 @@ def lead_disqualify(*, lead: Lead, by: User, reason: str, version: int | None = 
     before = records.snapshot(current)
     current.status = Lead.Status.DISQUALIFIED
     current.disqualified_reason = reason.strip()
-    records.save_changes(current, before, by=by, action="leads.lead.disqualified")
+    records.save_changes(current, before, by=by, action="leads.lead.disqualified", at=at)
     return current
 
 
@@ -150,6 +162,7 @@ def lead_convert(
     contact: Contact | None = None,
     opportunity: OpportunityDraft | None = None,
     version: int | None = None,
+    at: datetime.datetime | None = None,
 ) -> Conversion:
     """Qualify a lead into an account, a contact and optionally an opportunity, in one step.
 
@@ -160,6 +173,7 @@ def lead_convert(
     4. Open the opportunity on the account with the lead's source, the contact as primary.
     5. Move the lead's activities to the contact (and opportunity); mark the lead converted.
     """
+    at = at or timezone.now()
     current = records.lock(lead, version)
     if current.status == Lead.Status.CONVERTED:
         raise Conflict("This lead has already been converted.")
@@ -179,9 +193,9 @@ def lead_convert(
         **address,
     }
     if account is None:
-        account = account_create(by=by, owner=owner, **company)
+        account = account_create(by=by, owner=owner, at=at, **company)
     else:
-        account = _fill(account, company, by=by, derive=account_keys_derive)
+        account = account_fill(account=account, by=by, at=at, **company)
 
     person = {
         "first_name": current.first_name,
@@ -192,11 +206,9 @@ def lead_convert(
         **address,
     }
     if contact is None:
-        contact = contact_create(by=by, owner=owner, account=account, **person)
+        contact = contact_create(by=by, owner=owner, account=account, at=at, **person)
     else:
-        contact = _fill(
-            contact, {"account_id": account.pk, **person}, by=by, derive=_derive_contact
-        )
+        contact = contact_fill(contact=contact, by=by, at=at, account=account, **person)
 
     opened = None
     if opportunity is not None:
@@ -210,34 +222,23 @@ def lead_convert(
             close_date=opportunity.close_date,
             stage=opportunity.stage,
             source=current.source,
+            at=at,
         )
 
-    # The lead's activities follow it (PRODUCT.md section 2, rule 5).
-    current.activities.update(
-        contact=contact, account=account, opportunity=opened, updated_at=timezone.now()
-    )
+    # The lead's activities follow it (PRODUCT.md section 2, rule 5), through the reverse
+    # relation: leads sit below activities and do not import them.
+    current.activities.update(contact=contact, account=account, opportunity=opened, updated_at=at)
     before = records.snapshot(current)
     current.status = Lead.Status.CONVERTED
-    current.converted_at = timezone.now()
+    current.converted_at = at
     current.converted_by = by
     current.converted_account = account
     current.converted_contact = contact
     current.converted_opportunity = opened
-    records.save_changes(current, before, by=by, action="leads.lead.converted")
+    records.save_changes(current, before, by=by, action="leads.lead.converted", at=at)
     return Conversion(lead=current, account=account, contact=contact, opportunity=opened)
 
 
-def _fill(instance, values: dict, *, by: User, derive):
-    current = records.lock(instance)
-    before = records.snapshot(current)
-    if fill_empty(current, values):
-        derive(current)
-        records.save_changes(
-            current, before, by=by, action=f"{current._meta.label_lower}.filled_from_lead"
-        )
-    return current
-
-
 @transaction.atomic
-def lead_delete(*, lead: Lead, by: User) -> None:
-    records.remove(lead, by=by, action="leads.lead.deleted")
+def lead_delete(*, lead: Lead, by: User, at: datetime.datetime | None = None) -> None:
+    records.remove(lead, by=by, action="leads.lead.deleted", at=at)

@@ -6,8 +6,9 @@ from django.utils import timezone
 
 
 def now():
-    """The default of created_at: timezone.now looked up at each call, so that a clock stood in
-    for it (the demo's timeline) is the one read; a write that says when it happened wins."""
+    """The default of created_at and updated_at: timezone.now looked up at each call, so that
+    a clock stood in for it (the demo's timeline) is the one read; a write that says when it
+    happened wins."""
     return timezone.now()
 
 
@@ -16,7 +17,8 @@ class OwnedRecord(models.Model):
     # Optimistic concurrency: a write names the version it read; a stale one is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Set by the write path (audit/records.py) to when the write happened, as created_at.
+    updated_at = models.DateTimeField(default=now, db_index=True)
 
     class Meta:
         abstract = True

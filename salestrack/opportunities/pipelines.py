@@ -4,10 +4,13 @@ Every pipeline keeps at least one open stage, one won stage and one lost stage: 
 always have somewhere to go, and somewhere to end.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from salestrack.audit.services import audit_log
+from salestrack.audit import records
 from salestrack.opportunities.models import ForecastCategory, Opportunity, Pipeline, Stage
 from salestrack.teams.models import User
 
@@ -66,18 +69,19 @@ def _incomplete(stages: list[Stage]) -> str | None:
 
 
 @transaction.atomic
-def pipeline_create(*, name: str, by: User) -> Pipeline:
+def pipeline_create(*, name: str, by: User, at: datetime.datetime | None = None) -> Pipeline:
     """A new pipeline with the default stages."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": ["Give the pipeline a name."]})
     if Pipeline.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": [f"A pipeline named {name!r} already exists."]})
-    pipeline = Pipeline(name=name)
-    pipeline.full_clean(validate_unique=False)
-    pipeline.save()
-    Stage.objects.bulk_create(
-        Stage(
+    at = at or timezone.now()
+    pipeline = records.insert(Pipeline(name=name), by=by, action="deals.pipeline.created", at=at)
+    for position, (stage_name, probability, category, rotting, won, lost) in enumerate(
+        DEFAULT_STAGES, start=1
+    ):
+        stage = Stage(
             pipeline=pipeline,
             name=stage_name,
             position=position,
@@ -87,11 +91,7 @@ def pipeline_create(*, name: str, by: User) -> Pipeline:
             is_won=won,
             is_lost=lost,
         )
-        for position, (stage_name, probability, category, rotting, won, lost) in enumerate(
-            DEFAULT_STAGES, start=1
-        )
-    )
-    audit_log(instance=pipeline, action="deals.pipeline.created", by=by, data={"name": name})
+        records.insert(stage, by=by, action="deals.stage.created", at=at)
     return pipeline
 
 
@@ -106,8 +106,10 @@ def stage_create(
     rotting_days: int | None = None,
     is_won: bool = False,
     is_lost: bool = False,
+    at: datetime.datetime | None = None,
 ) -> Stage:
     """Add a stage: an open one goes just before the closed stages, a closed one at the end."""
+    at = at or timezone.now()
     stages = _lock(pipeline.pk)
     stage = Stage(
         pipeline=pipeline,
@@ -124,31 +126,25 @@ def stage_create(
         stages.insert(stages.index(closed[0]) if closed else len(stages), stage)
     else:
         stages.append(stage)
-    _renumber(stages)
-    audit_log(
-        instance=stage,
-        action="deals.stage.created",
-        by=by,
-        data={f: getattr(stage, f) for f in sorted(STAGE_FIELDS | {"pipeline", "position"})},
-    )
+    _renumber(stages, by=by, at=at)
     return stage
 
 
 @transaction.atomic
-def stage_update(*, stage: Stage, by: User, **changes) -> Stage:
+def stage_update(
+    *, stage: Stage, by: User, at: datetime.datetime | None = None, **changes
+) -> Stage:
     """Change a stage's name, defaults, rotting limit or won/lost flags.
 
     Deals already in the stage keep their probability and category (defaults apply on entry),
     but a stage with deals cannot become won, lost or open: those deals would be neither.
     """
-    unknown = set(changes) - STAGE_FIELDS
-    if unknown:
-        raise TypeError(f"cannot set {sorted(unknown)} of a stage")
+    records.check_fields(Stage, STAGE_FIELDS, changes)
     stages = _lock(stage.pipeline_id)
     current = next(s for s in stages if s.pk == stage.pk)
+    before = records.snapshot(current)
     changed = {k: v for k, v in changes.items() if getattr(current, k) != v}
-    for name, value in changed.items():
-        setattr(current, name, value)
+    records.apply(current, STAGE_FIELDS, changed)
     _check_stage(current, stages)
     flags = [f for f in ("is_won", "is_lost") if f in changed]
     if flags and Opportunity.objects.filter(stage=current).exists():
@@ -156,14 +152,14 @@ def stage_update(*, stage: Stage, by: User, **changes) -> Stage:
         raise ValidationError({flags[0]: [message]})
     if flags and (missing := _incomplete(stages)):
         raise ValidationError({flags[0]: [missing]})
-    if changed:
-        current.save()
-        audit_log(instance=current, action="deals.stage.changed", by=by, data=changed)
+    records.save_changes(current, before, by=by, action="deals.stage.changed", at=at)
     return current
 
 
 @transaction.atomic
-def stage_move(*, stage: Stage, by: User, direction: str) -> Stage:
+def stage_move(
+    *, stage: Stage, by: User, direction: str, at: datetime.datetime | None = None
+) -> Stage:
     """Swap a stage with the one before ("up") or after it ("down")."""
     if direction not in ("up", "down"):
         raise ValidationError({"direction": ["Move a stage up or down."]})
@@ -173,15 +169,14 @@ def stage_move(*, stage: Stage, by: User, direction: str) -> Stage:
     if not 0 <= other < len(stages):
         where = "first" if direction == "up" else "last"
         raise ValidationError({"direction": [f"{stages[index].name} is already {where}."]})
+    moved = stages[index]
     stages[index], stages[other] = stages[other], stages[index]
-    _renumber(stages)
-    moved = stages[other]
-    audit_log(instance=moved, action="deals.stage.moved", by=by, data={"position": moved.position})
+    _renumber(stages, by=by, at=at or timezone.now(), moved=moved)
     return moved
 
 
 @transaction.atomic
-def stage_delete(*, stage: Stage, by: User) -> None:
+def stage_delete(*, stage: Stage, by: User, at: datetime.datetime | None = None) -> None:
     """Delete a stage no deal uses, as long as the pipeline stays complete."""
     stages = _lock(stage.pipeline_id)
     current = next(s for s in stages if s.pk == stage.pk)
@@ -189,13 +184,24 @@ def stage_delete(*, stage: Stage, by: User) -> None:
         raise ValidationError(f"Deals are in {current.name}: move them to another stage first.")
     if missing := _incomplete([s for s in stages if s.pk != current.pk]):
         raise ValidationError(f"{current.name} cannot be deleted. {missing}")
-    audit_log(instance=current, action="deals.stage.deleted", by=by, data={"name": current.name})
-    current.delete()
+    # For good: the trash keeps records people own, and a stage is the company's setting.
+    records.remove(current, by=by, action="deals.stage.deleted", at=at, keep=False)
 
 
-def _renumber(stages: list[Stage]) -> None:
-    """Give the stages positions 1, 2, 3... in list order; save the new and the moved ones."""
+def _renumber(
+    stages: list[Stage], *, by: User, at: datetime.datetime, moved: Stage | None = None
+) -> None:
+    """Give the stages positions 1, 2, 3... in list order; insert the new one, save the moved.
+
+    The stage the admin moved is logged as moved; the ones that shift to make room for it
+    (or for a new stage) as renumbered.
+    """
     for position, stage in enumerate(stages, start=1):
-        if stage.pk is None or stage.position != position:
+        if stage.pk is None:
             stage.position = position
-            stage.save()
+            records.insert(stage, by=by, action="deals.stage.created", at=at)
+        elif stage.position != position:
+            before = records.snapshot(stage)
+            stage.position = position
+            action = "deals.stage.moved" if stage is moved else "deals.stage.renumbered"
+            records.save_changes(stage, before, by=by, action=action, at=at)

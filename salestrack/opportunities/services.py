@@ -72,7 +72,7 @@ def _record_history(opportunity: Opportunity, before: dict, *, by: User, at) -> 
 
 
 def _enter_stage(
-    opportunity: Opportunity, stage: Stage, *, lost_reason: str | None, by: User, now
+    opportunity: Opportunity, stage: Stage, *, lost_reason: str | None, by: User, at
 ) -> None:
     """Move to `stage`: defaults, closing, reopening and the account's customer status."""
     if stage.pipeline_id != opportunity.pipeline_id:
@@ -80,18 +80,18 @@ def _enter_stage(
     if stage.is_lost and not (lost_reason or opportunity.lost_reason).strip():
         raise ValidationError({"lost_reason": ["A lost reason is required to close as lost."]})
     opportunity.stage = stage
-    opportunity.stage_entered_at = now
+    opportunity.stage_entered_at = at
     opportunity.probability = stage.probability
     opportunity.forecast_category = stage.forecast_category
     opportunity.is_closed = stage.is_closed
     opportunity.is_won = stage.is_won
     # Reopening clears what closing set; the history keeps that it was closed.
-    opportunity.closed_date = timezone.localdate(now) if stage.is_closed else None
+    opportunity.closed_date = timezone.localdate(at) if stage.is_closed else None
     opportunity.lost_reason = (
         (lost_reason or opportunity.lost_reason).strip() if stage.is_lost else ""
     )
     if stage.is_won:
-        account_won(account_id=opportunity.account_id, by=by, on=opportunity.closed_date)
+        account_won(account_id=opportunity.account_id, by=by, on=opportunity.closed_date, at=at)
 
 
 def _check_contact(contact: Contact | None, account: Account) -> None:
@@ -111,13 +111,14 @@ def opportunity_create(
     owner: User | None = None,
     contact: Contact | None = None,
     lost_reason: str = "",
+    at: datetime.datetime | None = None,
     **fields,
 ) -> Opportunity:
     """Open an opportunity; on a customer account it is existing business (a repeat sale)."""
     records.check_fields(Opportunity, OPPORTUNITY_FIELDS, fields)
     _check_contact(contact, account)
     stage = stage or default_stage()
-    now = timezone.now()
+    at = at or timezone.now()
     # Read the type from the database: the caller's copy may predate the first won deal.
     repeat = Account.objects.filter(pk=account.pk, type=Account.Type.CUSTOMER).exists()
     opportunity = Opportunity(
@@ -130,29 +131,34 @@ def opportunity_create(
         pipeline=stage.pipeline,  # the audit names it; default_stage() has it at hand
         type=Opportunity.Type.EXISTING_BUSINESS if repeat else Opportunity.Type.NEW_BUSINESS,
     )
-    _enter_stage(opportunity, stage, lost_reason=lost_reason, by=by, now=now)
+    _enter_stage(opportunity, stage, lost_reason=lost_reason, by=by, at=at)
     # An explicit probability or category overrides the stage's default.
     for name_, value in fields.items():
         setattr(opportunity, name_, value)
-    records.insert(opportunity, by=by, action="deals.opportunity.created")
-    _record_history(opportunity, {}, by=by, at=now)
+    records.insert(opportunity, by=by, action="deals.opportunity.created", at=at)
+    _record_history(opportunity, {}, by=by, at=at)
     return opportunity
 
 
 @transaction.atomic
 def opportunity_update(
-    *, opportunity: Opportunity, by: User, version: int | None = None, **changes
+    *,
+    opportunity: Opportunity,
+    by: User,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+    **changes,
 ) -> Opportunity:
     """Change fields; a new stage goes through the same rules as opportunity_move_stage."""
     if READS_ACCOUNT & set(changes):
         _lock_account_first(opportunity, changes)
     current = records.lock(opportunity, version)
     before = records.snapshot(current)
-    now = timezone.now()
+    at = at or timezone.now()
     stage = changes.pop("stage", None)
     lost_reason = changes.pop("lost_reason", None)
     if stage is not None and stage.pk != current.stage_id:
-        _enter_stage(current, stage, lost_reason=lost_reason, by=by, now=now)
+        _enter_stage(current, stage, lost_reason=lost_reason, by=by, at=at)
     elif lost_reason is not None:
         if not current.stage.is_lost:
             raise ValidationError({"lost_reason": ["Only a lost opportunity has a lost reason."]})
@@ -164,9 +170,9 @@ def opportunity_update(
         _check_contact(current.contact, current.account)
     if "account" in changes and current.account_id != before["account_id"]:
         if current.is_won:
-            account_won(account_id=current.account_id, by=by, on=current.closed_date)
-    if records.save_changes(current, before, by=by, action="deals.opportunity.changed"):
-        _record_history(current, before, by=by, at=now)
+            account_won(account_id=current.account_id, by=by, on=current.closed_date, at=at)
+    if records.save_changes(current, before, by=by, action="deals.opportunity.changed", at=at):
+        _record_history(current, before, by=by, at=at)
     return current
 
 
@@ -177,6 +183,7 @@ def opportunity_move_stage(
     stage: Stage,
     lost_reason: str | None = None,
     version: int | None = None,
+    at: datetime.datetime | None = None,
 ) -> Opportunity:
     """Move a deal to another stage of its pipeline (the board's drag and drop).
 
@@ -184,14 +191,21 @@ def opportunity_move_stage(
     moving a closed deal back to an open stage reopens it. Every move is in the history.
     """
     return opportunity_update(
-        opportunity=opportunity, by=by, version=version, stage=stage, lost_reason=lost_reason
+        opportunity=opportunity,
+        by=by,
+        version=version,
+        at=at,
+        stage=stage,
+        lost_reason=lost_reason,
     )
 
 
 @transaction.atomic
-def opportunity_delete(*, opportunity: Opportunity, by: User) -> None:
+def opportunity_delete(
+    *, opportunity: Opportunity, by: User, at: datetime.datetime | None = None
+) -> None:
     _lock_account_first(opportunity, {})
-    records.remove(opportunity, by=by, action="deals.opportunity.deleted")
+    records.remove(opportunity, by=by, action="deals.opportunity.deleted", at=at)
 
 
 # Changes after which a deal's triggers read or write its account and contact: its search text
@@ -226,15 +240,17 @@ def opportunity_snooze(
     until: datetime.date,
     reason: str,
     version: int | None = None,
+    at: datetime.datetime | None = None,
 ) -> Opportunity:
     """Stop a rotting deal from showing as rotting until `until`, saying why."""
+    at = at or timezone.now()
     if not (reason or "").strip():
         raise ValidationError({"reason": ["Say why the deal can wait."]})
-    if until <= timezone.localdate():
+    if until <= timezone.localdate(at):
         raise ValidationError({"until": ["Snooze until a future date."]})
     current = records.lock(opportunity, version)
     before = records.snapshot(current)
     current.snoozed_until = until
     current.snooze_reason = reason.strip()
-    records.save_changes(current, before, by=by, action="deals.opportunity.snoozed")
+    records.save_changes(current, before, by=by, action="deals.opportunity.snoozed", at=at)
     return current

@@ -1,24 +1,36 @@
+"""Users, teams and API tokens: the directory, written through the one write path.
+
+Every change is audited with its old and new values (audit/records.py); a user's
+deactivation, which hands their records over, lives in salestrack/handover.
+"""
+
+import datetime
+import secrets
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from salestrack.audit.services import audit_log
+from salestrack.audit import records
 from salestrack.teams.models import ApiToken, Team, User
 
 
 @transaction.atomic
 def team_create(
-    *, name: str, by: User | None = None, parent: Team | None = None, manager: User | None = None
+    *,
+    name: str,
+    by: User | None = None,
+    parent: Team | None = None,
+    manager: User | None = None,
+    at: datetime.datetime | None = None,
 ) -> Team:
     if Team.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": [f"A team named {name!r} already exists."]})
     if manager is not None and manager.role == User.Role.REP:
         raise ValidationError({"manager": [f"{manager.username} is a rep, not a manager."]})
     team = Team(name=name, parent=parent, manager=manager)
-    team.full_clean()
-    team.save()
-    audit_log(instance=team, action="teams.team.created", by=by, data={"name": name})
-    return team
+    return records.insert(team, by=by, action="teams.team.created", at=at)
 
 
 @transaction.atomic
@@ -32,11 +44,13 @@ def user_create(
     password: str | None = None,
     first_name: str = "",
     last_name: str = "",
+    at: datetime.datetime | None = None,
 ) -> User:
     if role not in User.Role.values:
         raise ValidationError({"role": [f"Must be one of {', '.join(User.Role.values)}."]})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": [f"The username {username!r} is taken."]})
+    at = at or timezone.now()
     user = User(
         username=username,
         role=role,
@@ -46,35 +60,25 @@ def user_create(
         last_name=last_name,
         is_staff=role == User.Role.ADMIN,
         is_superuser=role == User.Role.ADMIN,
+        date_joined=at,
     )
     if password:
         validate_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.full_clean(exclude=["password"])
-    user.save()
-    audit_log(instance=user, action="teams.user.created", by=by, data={"role": role})
-    return user
+    return records.insert(user, by=by, action="teams.user.created", at=at)
 
 
-def token_create(*, user: User, name: str = "", by: User | None = None) -> str:
+@transaction.atomic
+def token_create(
+    *, user: User, name: str = "", by: User | None = None, at: datetime.datetime | None = None
+) -> str:
     """Issue an API token; the raw value is returned once and only its hash is kept."""
-    token, raw = ApiToken.issue(user=user, name=name)
-    audit_log(instance=token, action="teams.token.created", by=by or user, data={"name": name})
+    raw = "st_" + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, prefix=raw[:8], digest=ApiToken.hash(raw))
+    records.insert(token, by=by or user, action="teams.token.created", at=at)
     return raw
-
-
-def _apply(instance, changes: dict) -> dict:
-    """Set the fields whose value differs; return them as {field: new value} for the log."""
-    changed = {}
-    for name, value in changes.items():
-        field = instance._meta.get_field(name)
-        new = value.pk if field.is_relation and value is not None else value
-        if getattr(instance, field.attname) != new:
-            setattr(instance, name, value)
-            changed[name] = value
-    return changed
 
 
 USER_FIELDS = {"first_name", "last_name", "email", "role", "team"}
@@ -89,12 +93,10 @@ def _refuse_if_manager(user: User) -> None:
 
 
 @transaction.atomic
-def user_update(*, user: User, by: User, **changes) -> User:
-    """Change a user's name, email, role or team; the audit log keeps the changed fields."""
-    unknown = set(changes) - USER_FIELDS
-    if unknown:
-        raise TypeError(f"cannot set {sorted(unknown)} of a user")
-    current = User.objects.select_for_update().get(pk=user.pk)
+def user_update(*, user: User, by: User, at: datetime.datetime | None = None, **changes) -> User:
+    """Change a user's name, email, role or team; the audit log keeps old and new values."""
+    records.check_fields(User, USER_FIELDS, changes)
+    current = records.lock(user)
     role = changes.get("role", current.role)
     if role not in User.Role.values:
         raise ValidationError({"role": [f"Must be one of {', '.join(User.Role.values)}."]})
@@ -103,24 +105,23 @@ def user_update(*, user: User, by: User, **changes) -> User:
         raise ValidationError({"role": ["You cannot take away your own admin role."]})
     if role == User.Role.REP and current.role != User.Role.REP:
         _refuse_if_manager(current)
-    changed = _apply(current, changes)
-    if not changed:
-        return current
-    current.is_staff = current.is_superuser = current.role == User.Role.ADMIN
-    current.full_clean(exclude=["password", "team"])
-    current.save()
-    audit_log(instance=current, action="teams.user.changed", by=by, data=changed)
+    before = records.snapshot(current)
+    records.apply(current, USER_FIELDS, changes)
+    if current.role != before["role"]:
+        # Django's admin flags follow the role.
+        current.is_staff = current.is_superuser = current.role == User.Role.ADMIN
+    records.save_changes(current, before, by=by, action="teams.user.changed", at=at)
     return current
 
 
 @transaction.atomic
-def user_reactivate(*, user: User, by: User) -> User:
-    current = User.objects.select_for_update().get(pk=user.pk)
+def user_reactivate(*, user: User, by: User, at: datetime.datetime | None = None) -> User:
+    current = records.lock(user)
     if current.is_active:
         raise ValidationError(f"{current.username} is already active.")
+    before = records.snapshot(current)
     current.is_active = True
-    current.save(update_fields=["is_active"])
-    audit_log(instance=current, action="teams.user.reactivated", by=by)
+    records.save_changes(current, before, by=by, action="teams.user.reactivated", at=at)
     return current
 
 
@@ -128,17 +129,15 @@ TEAM_FIELDS = {"name", "parent", "manager"}
 
 
 @transaction.atomic
-def team_update(*, team: Team, by: User, **changes) -> Team:
+def team_update(*, team: Team, by: User, at: datetime.datetime | None = None, **changes) -> Team:
     """Rename a team, move it under another parent or change its manager.
 
     The whole tree is read under lock (teams are few), so two moves made at the same moment
     cannot close a cycle between them.
     """
-    unknown = set(changes) - TEAM_FIELDS
-    if unknown:
-        raise TypeError(f"cannot set {sorted(unknown)} of a team")
+    records.check_fields(Team, TEAM_FIELDS, changes)
     parent_of = dict(Team.objects.select_for_update().values_list("id", "parent_id"))
-    current = Team.objects.get(pk=team.pk)
+    current = records.lock(team)
     name = changes.get("name", current.name)
     if Team.objects.filter(name__iexact=name).exclude(pk=current.pk).exists():
         raise ValidationError({"name": [f"A team named {name!r} already exists."]})
@@ -153,22 +152,19 @@ def team_update(*, team: Team, by: User, **changes) -> Team:
     manager = changes.get("manager", current.manager)
     if manager is not None and manager.role == User.Role.REP:
         raise ValidationError({"manager": [f"{manager.username} is a rep, not a manager."]})
-    changed = _apply(current, changes)
-    if not changed:
-        return current
-    current.full_clean(exclude=["parent", "manager"], validate_unique=False)
-    current.save()
-    audit_log(instance=current, action="teams.team.changed", by=by, data=changed)
+    before = records.snapshot(current)
+    records.apply(current, TEAM_FIELDS, changes)
+    records.save_changes(current, before, by=by, action="teams.team.changed", at=at)
     return current
 
 
 @transaction.atomic
-def team_delete(*, team: Team, by: User) -> None:
+def team_delete(*, team: Team, by: User, at: datetime.datetime | None = None) -> None:
     """Delete a team nobody is in and nothing sits under."""
-    current = Team.objects.select_for_update().get(pk=team.pk)
+    current = records.lock(team)
     if current.members.exists():
         raise ValidationError(f"{current.name} still has members: move them to another team first.")
     if current.children.exists():
         raise ValidationError(f"{current.name} has teams under it: move or delete those first.")
-    audit_log(instance=current, action="teams.team.deleted", by=by, data={"name": current.name})
-    current.delete()
+    # For good: the trash keeps records people own, not the organisation's shape.
+    records.remove(current, by=by, action="teams.team.deleted", at=at, keep=False)

@@ -1,6 +1,7 @@
 """What every record's pages share: lists with filters and keyset pages, timelines, edits."""
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.forms import ModelForm
 from salestrack.access import visibility
 from salestrack.activities.models import Activity
 from salestrack.audit.models import AuditEntry
+from salestrack.audit.services import UNKNOWN, Change, audit_changes
 from salestrack.lib import keyset
 from salestrack.lib.errors import ServiceError, StaleVersion
 from salestrack.search import index
@@ -75,13 +77,82 @@ def timeline(instance: Model, *, user, limit: int = 50) -> list[Event]:
     """
     activities = visibility.visible(user, Activity).filter(**{instance._meta.model_name: instance})
     activities = activities.select_related("owner").order_by("-occurred_at")[:limit]
-    changes = AuditEntry.objects.filter(
-        model=instance._meta.label_lower, object_id=instance.pk
-    ).select_related("actor")[:limit]
+    changes = list(
+        AuditEntry.objects.filter(
+            model=instance._meta.label_lower, object_id=instance.pk
+        ).select_related("actor")[:limit]
+    )
+    _describe_changes(changes, type(instance), user=user)
     events = [Event(a.occurred_at, "activity", a) for a in activities]
     events += [Event(c.at, "change", c) for c in changes]
     events.sort(key=lambda e: e.at, reverse=True)
     return events[:limit]
+
+
+SHOWN_FIELDS = 6  # of a change, the first fields shown on the timeline
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A value of an audit entry as the reader may see it: text, and a link for a record."""
+
+    text: str
+    url: str = ""
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    label: str
+    old: Shown | None  # None: an older entry, which kept only the new value
+    new: Shown
+
+
+def _describe_changes(entries: list[AuditEntry], model: type[Model], *, user) -> None:
+    """Give each entry `shown`: its changed fields as the user may read them.
+
+    The log keeps related records as ids; each becomes a name (and a link) here only if the
+    user sees that record, else it says so without naming it. One query per related kind.
+    """
+    parsed = []
+    wanted = defaultdict(set)
+    for entry in entries:
+        # A creation lists every field it filled: the timeline says "created this" only.
+        changes = [] if entry.action.endswith(".created") else audit_changes(entry, model)
+        changes = changes[:SHOWN_FIELDS]
+        parsed.append((entry, changes))
+        for change in changes:
+            if change.related is not None:
+                wanted[change.related] |= {v for v in (change.old, change.new) if type(v) is int}
+    seen = {
+        related: visibility.visible(user, related).in_bulk(sorted(ids))
+        for related, ids in wanted.items()
+    }
+    for entry, changes in parsed:
+        entry.shown = [
+            ShownChange(
+                label=change.name.replace("_", " "),
+                old=None if change.old is UNKNOWN else _shown(change, change.old, seen, user),
+                new=_shown(change, change.new, seen, user),
+            )
+            for change in changes
+        ]
+
+
+def _shown(change: Change, value, seen: dict[type[Model], dict[int, Model]], user) -> Shown:
+    if value in ("", None):
+        return Shown("—")
+    related = change.related
+    if related is None:
+        return Shown(str(value))
+    record = seen.get(related, {}).get(value)
+    if record is None:
+        # Someone who sees every row of the kind cannot be shown one: it was deleted.
+        everyone = visibility.rule_of(related).owner is None or visibility.owner_ids(user) is None
+        return Shown("a deleted record" if everyone else "a record you cannot see", hidden=True)
+    name = record.get_full_name() if hasattr(record, "get_full_name") else ""
+    url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
+    return Shown(name or str(record), url=url)
 
 
 @dataclass

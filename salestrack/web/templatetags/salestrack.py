@@ -57,13 +57,24 @@ def audit_verb(action: str) -> str:
 
 
 @register.filter
-def audit_fields(data: dict) -> str:
-    """{'status': 'working', 'score': 40} -> 'status → working, score → 40'."""
-    parts = [
-        f"{name.replace('_', ' ')} → {value if value not in ('', None) else '—'}"
-        for name, value in list(data.items())[:6]
-    ]
-    return ", ".join(parts)
+def audit_fields(shown) -> str:
+    """An audit entry's changes as web.pages.timeline() prepared them (`entry.shown`):
+    'status: new → working, account: — → Acme' (the account linked), a record the reader
+    may not see unnamed. An entry from before the log kept old values shows 'status → working'.
+    """
+    parts = []
+    for change in shown:
+        was = "" if change.old is None else f": {_value(change.old)}"
+        parts.append(f"{_e(change.label)}{was} → {_value(change.new)}")
+    return mark_safe(", ".join(parts))
+
+
+def _value(shown) -> str:
+    if shown.url:
+        return f'<a href="{_e(shown.url)}">{_e(shown.text)}</a>'
+    if shown.hidden:
+        return f"<em>{_e(shown.text)}</em>"
+    return _e(shown.text)
 
 
 @register.filter
