@@ -30,7 +30,12 @@ def shared(org, soon):
         by=org.other_rep, account=account, contact=contact, name="Globex deal", close_date=soon
     )
     mine = opportunity_create(
-        by=org.rep, account=account, contact=contact, name="Globex for Boston", close_date=soon
+        by=org.admin,
+        owner=org.rep,
+        account=account,
+        contact=contact,
+        name="Globex for Boston",
+        close_date=soon,
     )
     on_their_deal = activity_log(
         by=org.other_rep, kind="call", subject="Price talk", opportunity=theirs, contact=contact

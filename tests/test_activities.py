@@ -59,10 +59,10 @@ def test_a_converted_lead_takes_no_new_activity(org):
 def test_every_change_is_in_the_audit_log_with_only_the_changed_fields(org):
     lead = lead_create(by=org.rep, last_name="Doe")
     task = activity_log(by=org.rep, kind="task", subject="Call", lead=lead, due_date=TOMORROW)
-    activity_update(activity=task, by=org.teammate, subject="Call back")
+    activity_update(activity=task, by=org.manager, subject="Call back")
     entry = AuditEntry.objects.filter(model="activities.activity", object_id=task.pk).first()
     assert (entry.action, entry.actor, entry.data) == (
         "activities.activity.changed",
-        org.teammate,
+        org.manager,
         {"subject": {"old": "Call", "new": "Call back"}},
     )

@@ -31,6 +31,7 @@ def test_lead_to_customer_through_the_api(org, as_user, soon):
         "id": existing.pk,
         "name": "Globex Corporation",
         "reason": "same website domain",
+        "read_only": False,
     }
 
     converted = api.post(

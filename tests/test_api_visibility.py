@@ -255,7 +255,8 @@ def test_users_list_shows_everyone_to_a_rep(org, as_user):
 def shared(org, soon, elsewhere):
     """`rep` sells to other_rep's account, with other_rep's contact as primary."""
     return opportunity_create(
-        by=org.rep,
+        by=org.admin,
+        owner=org.rep,
         account=elsewhere.accounts,
         contact=elsewhere.contacts,
         name="Globex for Boston",

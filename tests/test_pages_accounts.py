@@ -59,7 +59,9 @@ def test_an_unknown_account_answers_404(org):
 
 def test_a_rep_sees_the_account_of_their_own_deal_read_only(org):
     theirs = account_create(by=org.other_rep, name="Globex")
-    opportunity_create(by=org.rep, account=theirs, name="Globex pilot", close_date=SOON)
+    opportunity_create(
+        by=org.admin, owner=org.rep, account=theirs, name="Globex pilot", close_date=SOON
+    )
     client = signed_in(org.rep)
     page = client.get(f"/accounts/{theirs.pk}/")
     assert page.status_code == 200
@@ -153,7 +155,9 @@ def test_the_account_page_groups_deals_with_totals(org, account):
         lost_reason="Price",
     )
     # Someone else's deal on the same account stays out of the rep's totals.
-    opportunity_create(by=org.other_rep, account=account, name="Hidden", close_date=SOON)
+    opportunity_create(
+        by=org.admin, owner=org.other_rep, account=account, name="Hidden", close_date=SOON
+    )
     contact_create(by=org.rep, last_name="Gibbons", account=account)
     parent = account_create(by=org.rep, name="Initech Holding")
     account_update(account=account, by=org.rep, parent=parent)
@@ -297,7 +301,9 @@ def test_a_shared_accounts_timeline_hides_calls_on_deals_the_rep_cannot_see(org)
 
     soon = datetime.date.today() + datetime.timedelta(days=10)
     account = account_create(by=org.other_rep, name="Shared Co")
-    mine = opportunity_create(by=org.rep, account=account, name="Mine", close_date=soon)
+    mine = opportunity_create(
+        by=org.admin, owner=org.rep, account=account, name="Mine", close_date=soon
+    )
     theirs = opportunity_create(by=org.other_rep, account=account, name="Theirs", close_date=soon)
     activity_log(by=org.rep, kind="call", subject="My call on my deal", opportunity=mine)
     activity_log(by=org.other_rep, kind="call", subject="Secret pricing call", opportunity=theirs)

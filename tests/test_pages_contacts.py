@@ -71,7 +71,12 @@ def test_a_rep_sees_the_contact_of_their_own_deal_read_only(org):
     account = account_create(by=org.other_rep, name="Globex")
     theirs = contact_create(by=org.other_rep, last_name="Scorpio", account=account)
     opportunity_create(
-        by=org.rep, account=account, contact=theirs, name="Globex pilot", close_date=SOON
+        by=org.admin,
+        owner=org.rep,
+        account=account,
+        contact=theirs,
+        name="Globex pilot",
+        close_date=SOON,
     )
     client = signed_in(org.rep)
     page = client.get(f"/contacts/{theirs.pk}/")
@@ -91,7 +96,12 @@ def test_the_contact_page_shows_its_account_and_opportunities(org, contact, acco
         by=org.rep, account=account, contact=contact, name="Big deal", close_date=SOON
     )
     opportunity_create(
-        by=org.other_rep, account=account, contact=contact, name="Secret", close_date=SOON
+        by=org.admin,
+        owner=org.other_rep,
+        account=account,
+        contact=contact,
+        name="Secret",
+        close_date=SOON,
     )
     html = signed_in(org.rep).get(f"/contacts/{contact.pk}/").content.decode()
     assert f"/accounts/{account.pk}/" in html and "Initech" in html

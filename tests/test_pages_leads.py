@@ -4,9 +4,10 @@ from django.test import Client
 from salestrack.accounts.services import account_create, contact_create
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_update
+from salestrack.opportunities.services import opportunity_create
 from salestrack.teams.models import User
 from salestrack.web import pages
-from tests.conftest import PASSWORD, signed_in
+from tests.conftest import PASSWORD, SOON, signed_in
 
 
 @pytest.fixture
@@ -123,6 +124,27 @@ def test_convert_with_the_suggested_account_lands_on_the_opportunity(org, lead):
     again = client.post(f"/leads/{lead.pk}/convert/", {"account": "new", "contact": "new"})
     assert again.status_code == 409
     assert client.get(f"/leads/{lead.pk}/edit/").status_code == 302
+
+
+def test_the_dialog_says_a_read_only_match_is_linked_but_not_filled(org, lead):
+    theirs = account_create(by=org.other_rep, name="Initech Corp", website="https://initech.com")
+    opportunity_create(by=org.admin, owner=org.rep, account=theirs, name="Pilot", close_date=SOON)
+    account_create(by=org.rep, name="Initech", website="https://initech.com")
+    lead_update(lead=lead, by=org.rep, industry="Software")
+    client = signed_in(org.rep)
+    dialog = client.get(f"/leads/{lead.pk}/convert/").content.decode()
+    names = ("Initech Corp <", "Initech <")
+    rows = {name: dialog.split(name)[1].split("</label>")[0] for name in names}
+    assert "read-only: linked, not filled" in rows["Initech Corp <"]
+    assert "read-only" not in rows["Initech <"]
+    response = client.post(
+        f"/leads/{lead.pk}/convert/", {"account": theirs.pk, "contact": "new"}, follow=True
+    )
+    assert "Initech Corp: linked as they are, since you may only read them." in (
+        response.content.decode()
+    )
+    theirs.refresh_from_db()
+    assert theirs.industry == "" and theirs.version == 1
 
 
 def test_convert_onto_another_account_and_contact_found_with_the_pickers(org, lead):

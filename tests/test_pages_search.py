@@ -170,7 +170,11 @@ def test_an_admins_search_in_two_steps_finds_the_same_newest_matches(org, monkey
     for i in range(8):
         lead_create(by=org.rep if i % 2 else org.other_rep, last_name=f"Lovelace {i}")
         opportunity_create(
-            by=org.rep, account=initech if i % 3 else hooli, name=f"Deal {i}", close_date=TODAY
+            by=org.admin,
+            owner=org.rep,
+            account=initech if i % 3 else hooli,
+            name=f"Deal {i}",
+            close_date=TODAY,
         )
         lead_create(by=org.rep, last_name=f"Hopper {i}")  # not found: ids between the matches
     leads = [f"Lovelace {i}" for i in reversed(range(8))]

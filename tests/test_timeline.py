@@ -51,7 +51,7 @@ def test_names_are_read_now_not_when_logged(org, parented):
 def test_a_converted_leads_timeline_hides_an_account_linked_but_not_seen(org):
     theirs = account_create(by=org.other_rep, name="Their Account")
     lead = lead_create(by=org.rep, last_name="Doe", company="Their Account")
-    lead_convert(lead=lead, by=org.rep, account=theirs)
+    lead_convert(lead=lead, by=org.admin, account=theirs)  # on the rep's behalf
     page = signed_in(org.rep).get(f"/leads/{lead.pk}/").content.decode()
     assert "converted this lead" in page
     timeline = page.split('id="timeline"')[1].split("</ul>")[0]
@@ -61,7 +61,7 @@ def test_a_converted_leads_timeline_hides_an_account_linked_but_not_seen(org):
 
 def test_old_and_new_owner_show_by_name(org):
     lead = lead_create(by=org.rep, last_name="Doe")
-    lead_update(lead=lead, by=org.rep, owner=org.teammate, status="working")
+    lead_update(lead=lead, by=org.manager, owner=org.teammate, status="working")
     html = render_to_string(
         "web/_timeline.html", {"timeline": pages.timeline(lead, user=org.manager)}
     )
@@ -99,7 +99,7 @@ def test_names_are_looked_up_once_per_kind_of_record(org, django_assert_num_quer
     second = account_create(by=org.rep, name="Second")
     contact = contact_create(by=org.rep, last_name="Doe", account=first)
     for account, owner in [(second, org.teammate), (first, org.rep)] * 4:
-        contact = contact_update(contact=contact, by=org.rep, account=account, owner=owner)
+        contact = contact_update(contact=contact, by=org.manager, account=account, owner=owner)
     pages.timeline(contact, user=org.manager)  # who the manager sees is kept on the user
     # The activities, the entries, then one query for the accounts and one for the users named.
     with django_assert_num_queries(4):

@@ -38,6 +38,7 @@ from salestrack.opportunities.services import (
 )
 from salestrack.search import schema
 from salestrack.teams.models import User
+from salestrack.teams.services import user_create
 from tests.conftest import found, postgres_only, sqlite_only
 
 SOON = datetime.date.today() + datetime.timedelta(days=30)
@@ -115,13 +116,14 @@ def test_a_history_row_saved_with_an_existing_id_does_not_overwrite_it(deal):
 
 
 def test_the_logs_keep_who_did_it_if_the_user_is_deleted(org, deal):
-    opportunity_update(opportunity=deal, by=org.teammate, amount=Decimal("7"))
-    history = OpportunityHistory.objects.get(field="amount", changed_by=org.teammate)
-    entry = AuditEntry.objects.get(action="deals.opportunity.changed", actor=org.teammate)
-    User.objects.filter(pk=org.teammate.pk).delete()  # nothing does; should anything ever
-    assert OpportunityHistory.objects.get(pk=history.pk).changed_by_id == org.teammate.pk
+    aide = user_create(username="aide", role="admin", by=org.admin)
+    opportunity_update(opportunity=deal, by=aide, amount=Decimal("7"))
+    history = OpportunityHistory.objects.get(field="amount", changed_by=aide)
+    entry = AuditEntry.objects.get(action="deals.opportunity.changed", actor=aide)
+    User.objects.filter(pk=aide.pk).delete()  # nothing does; should anything ever
+    assert OpportunityHistory.objects.get(pk=history.pk).changed_by_id == aide.pk
     assert AuditEntry.objects.select_related("actor").get(pk=entry.pk).actor is None
-    assert AuditEntry.objects.get(pk=entry.pk).actor_id == org.teammate.pk
+    assert AuditEntry.objects.get(pk=entry.pk).actor_id == aide.pk
 
 
 def test_new_log_rows_are_still_written(org, deal):

@@ -60,7 +60,7 @@ def test_a_change_keeps_the_old_and_new_ids_of_related_records(org):
     first = account_create(by=org.rep, name="First")
     second = account_create(by=org.rep, name="Second")
     deal = opportunity_create(by=org.rep, account=first, name="D", close_date=SOON)
-    opportunity_update(opportunity=deal, by=org.rep, account=second, owner=org.teammate)
+    opportunity_update(opportunity=deal, by=org.manager, account=second, owner=org.teammate)
     data = log(deal, "deals.opportunity.changed").data
     assert data["account"] == {"old": first.pk, "new": second.pk}
     assert data["owner"] == {"old": org.rep.pk, "new": org.teammate.pk}

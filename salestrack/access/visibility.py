@@ -21,7 +21,7 @@ from functools import reduce
 from operator import or_
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -312,6 +312,38 @@ def assignable_owners(user) -> QuerySet:
     if user.role == User.Role.ADMIN:
         return users
     return users.filter(Q(pk=user.pk) | Q(team_id__in=sorted(managed_team_ids(user))))
+
+
+def check_links(user, values: Mapping[str, object], current: Model | None = None) -> None:
+    """Refuse a write that links a record `user` cannot see, or gives a record to someone they
+    may not assign it to (ValidationError, field by field).
+
+    The services call it with the values they are given, so that no page, API call or
+    command can forget; an admin sees everything and is not asked. A link `current` already
+    has is not asked again: a form sends every field back.
+    """
+    errors = {}
+    for name, value in values.items():
+        if not isinstance(value, Model) or value.pk is None:
+            continue
+        if current is not None and getattr(current, f"{name}_id", None) == value.pk:
+            continue
+        model = value._meta.model  # request.user comes wrapped in a lazy object
+        if model is User:
+            if value.pk != user.pk and not assignable_owners(user).filter(pk=value.pk).exists():
+                errors[name] = ["You cannot make that user the owner."]
+            continue
+        owner, owners = rule_of(model).owner, owner_ids(user)
+        if owner is None or owners is None:
+            continue  # the directory, or an admin
+        # A record the user owns or manages, as read (a conversion's new account), is seen
+        # without asking the database.
+        if getattr(value, f"{owner}_id", None) in owners:
+            continue
+        if not visible(user, model).filter(pk=value.pk).exists():
+            errors[name] = [f"No {model._meta.verbose_name} with that id."]
+    if errors:
+        raise ValidationError(errors)
 
 
 def get_visible_or_404(user, model: type[Model], pk, *, write: bool = False) -> Model:

@@ -3,6 +3,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.audit import records
 from salestrack.lib.models import ADDRESS_FIELDS
@@ -54,6 +55,7 @@ def account_create(
     **fields,
 ) -> Account:
     records.check_fields(Account, ACCOUNT_FIELDS, fields)
+    visibility.check_links(by, {"owner": owner, **fields})
     account = Account(owner=owner or by, **fields)
     if type is not None and type != account.type:
         _set_type(account, type, by=by)
@@ -70,7 +72,8 @@ def account_update(
     at: datetime.datetime | None = None,
     **changes,
 ) -> Account:
-    current = records.lock(account, version)
+    current = records.lock(account, version, among=visibility.writable(by, Account))
+    visibility.check_links(by, changes, current)
     before = records.snapshot(current)
     type_ = changes.pop("type", None)
     if type_ is not None and type_ != current.type:
@@ -107,6 +110,7 @@ def contact_create(
     *, by: User, owner: User | None = None, at: datetime.datetime | None = None, **fields
 ) -> Contact:
     records.check_fields(Contact, CONTACT_FIELDS, fields)
+    visibility.check_links(by, {"owner": owner, **fields})
     contact = Contact(owner=owner or by, **fields)
     contact_keys_derive(contact)
     return records.insert(contact, by=by, action="accounts.contact.created", at=at)
@@ -121,7 +125,8 @@ def contact_update(
     at: datetime.datetime | None = None,
     **changes,
 ) -> Contact:
-    current = records.lock(contact, version)
+    current = records.lock(contact, version, among=visibility.writable(by, Contact))
+    visibility.check_links(by, changes, current)
     before = records.snapshot(current)
     records.apply(current, CONTACT_FIELDS, changes)
     contact_keys_derive(current)
@@ -135,8 +140,8 @@ def account_fill(
     *, account: Account, by: User, at: datetime.datetime | None = None, **values
 ) -> Account:
     """Fill only the empty fields of an existing account: a converted lead never overwrites
-    (PRODUCT.md section 2, rule 4)."""
-    current = records.lock(account)
+    (PRODUCT.md section 2, rule 4). Only someone who may change the account fills it."""
+    current = records.lock(account, among=visibility.writable(by, Account))
     before = records.snapshot(current)
     if _fill_empty(current, ACCOUNT_FIELDS, values):
         account_keys_derive(current)
@@ -149,7 +154,7 @@ def contact_fill(
     *, contact: Contact, by: User, at: datetime.datetime | None = None, **values
 ) -> Contact:
     """Fill only the empty fields of an existing contact (rule 4), its account included."""
-    current = records.lock(contact)
+    current = records.lock(contact, among=visibility.writable(by, Contact))
     before = records.snapshot(current)
     if _fill_empty(current, CONTACT_FIELDS, values):
         contact_keys_derive(current)
@@ -171,12 +176,14 @@ def _fill_empty(instance, allowed: set[str], values: dict) -> list[str]:
 
 @transaction.atomic
 def account_delete(*, account: Account, by: User, at: datetime.datetime | None = None) -> None:
-    records.remove(account, by=by, action="accounts.account.deleted", at=at)
+    current = records.lock(account, among=visibility.writable(by, Account))
+    records.remove(current, by=by, action="accounts.account.deleted", at=at)
 
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, by: User, at: datetime.datetime | None = None) -> None:
-    records.remove(contact, by=by, action="accounts.contact.deleted", at=at)
+    current = records.lock(contact, among=visibility.writable(by, Contact))
+    records.remove(current, by=by, action="accounts.contact.deleted", at=at)
 
 
 def account_won(
@@ -187,6 +194,7 @@ def account_won(
     The opportunity's services call it when a deal is won, or a won deal moves to another
     account; the change is audited on the account like any other.
     """
+    # Whoever wins the deal makes the account a customer, even one they may only read.
     account = records.lock(Account(pk=account_id))
     if account.type != Account.Type.CUSTOMER:
         before = records.snapshot(account)

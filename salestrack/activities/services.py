@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
 from salestrack.audit import records
@@ -35,6 +36,8 @@ def activity_log(
     """Log a call, meeting, email or note, or add a task (open until completed)."""
     if not any((lead, contact, account, opportunity)):
         raise ValidationError({"non_field_errors": ["Say which record the activity is on."]})
+    on = {"lead": lead, "contact": contact, "account": account, "opportunity": opportunity}
+    visibility.check_links(by, {"owner": owner, **on})
     # Read the status from the database: the caller's copy may predate a conversion.
     if lead is not None and Lead.objects.filter(pk=lead.pk, status=Lead.Status.CONVERTED).exists():
         raise Conflict("This lead was converted: log on its contact or opportunity instead.")
@@ -73,7 +76,8 @@ def activity_update(
     at: datetime.datetime | None = None,
     **changes,
 ) -> Activity:
-    current = records.lock(activity, version)
+    current = records.lock(activity, version, among=visibility.writable(by, Activity))
+    visibility.check_links(by, changes, current)
     before = records.snapshot(current)
     done = changes.pop("done", None)
     records.apply(current, ACTIVITY_FIELDS, changes)
@@ -107,4 +111,5 @@ def task_complete(
 
 @transaction.atomic
 def activity_delete(*, activity: Activity, by: User, at: datetime.datetime | None = None) -> None:
-    records.remove(activity, by=by, action="activities.activity.deleted", at=at)
+    current = records.lock(activity, among=visibility.writable(by, Activity))
+    records.remove(current, by=by, action="activities.activity.deleted", at=at)

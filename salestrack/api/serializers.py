@@ -301,6 +301,9 @@ class MatchSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="record.pk")
     name = serializers.CharField(source="record")
     reason = serializers.CharField()
+    read_only = serializers.BooleanField(
+        help_text="Seen through someone's deal: a conversion links it and fills none of its fields."
+    )
 
 
 class MatchesSerializer(serializers.Serializer):

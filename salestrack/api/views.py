@@ -136,6 +136,8 @@ class LeadViewSet(RecordViewSet):
             "contact": fastlist.one(serializers.ContactSerializer, result.contact),
             "opportunity": result.opportunity
             and fastlist.one(serializers.OpportunitySerializer, result.opportunity),
+            # Linked as they were: the user may only read them, so nothing was filled in.
+            "unfilled": [{"model": r._meta.label_lower, "id": r.pk} for r in result.unfilled],
         }
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -14,13 +14,14 @@ import decimal
 import functools
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from salestrack.audit import trash
 from salestrack.audit.services import audit_log
-from salestrack.lib.errors import Conflict, StaleVersion
+from salestrack.lib.errors import Conflict, Forbidden, StaleVersion
 
 # Never diffed nor logged: the row's id and version, and when it was made and changed (the
 # write path stamps those with `at`, which the entry itself keeps).
@@ -33,14 +34,25 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
 
 
-def lock(instance: models.Model, version: int | None = None) -> models.Model:
+def lock(
+    instance: models.Model, version: int | None = None, *, among: models.QuerySet | None = None
+) -> models.Model:
     """Re-read the row under a write lock and refuse a write based on a stale version.
 
     PostgreSQL locks the row (SELECT ... FOR UPDATE); SQLite's IMMEDIATE transactions already
     hold the database's write lock from BEGIN, so the re-read sees the last committed state.
     Only a model with a `version` column can be asked for one.
+
+    `among` is the rows the writer may change (access.writable): the services pass it, so a
+    write outside them is refused here whatever page, API call or command asked for it.
     """
-    current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    rows = type(instance)._default_manager if among is None else among
+    try:
+        current = rows.select_for_update().get(pk=instance.pk)
+    except ObjectDoesNotExist:
+        if among is None:
+            raise
+        raise Forbidden(f"You may not change this {instance._meta.verbose_name}.") from None
     if version is not None and version != current.version:
         raise StaleVersion(
             f"This {instance._meta.verbose_name} was changed by someone else meanwhile "
@@ -76,11 +88,13 @@ def save_changes(
     by,
     action: str,
     at: datetime.datetime | None = None,
+    note: dict[str, Any] | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Save what changed since `before` and log it; return {field: (old, new)}, attname values.
 
     A versioned record's version is bumped; updated_at, where there is one, becomes `at`.
-    Nothing changed: nothing is saved or logged.
+    Nothing changed: nothing is saved or logged. `note` adds what the change carried along
+    beyond the row's fields (a handover's counts) to the entry.
     """
     names = _field_names(instance)
     changed = {
@@ -97,7 +111,8 @@ def save_changes(
     if _has(instance, "updated_at"):
         instance.updated_at = at
     instance.save()
-    audit_log(instance=instance, action=action, by=by, data=_logged(instance, changed), at=at)
+    data = _logged(instance, changed) | (note or {})
+    audit_log(instance=instance, action=action, by=by, data=data, at=at)
     return changed
 
 

@@ -12,12 +12,14 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import account_update, contact_update
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_update
-from salestrack.audit.services import audit_log
+from salestrack.audit import records
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_update
+from salestrack.lib.errors import Forbidden
 from salestrack.opportunities.models import Opportunity
 from salestrack.opportunities.services import opportunity_update
 from salestrack.teams.models import ApiToken, Team, User
+from salestrack.teams.services import token_revoke
 
 
 def open_work(user: User) -> dict[str, QuerySet]:
@@ -43,9 +45,11 @@ def user_deactivate(*, user: User, by: User, reassign_to: User) -> dict[str, int
     3. Revoke their API tokens, then mark them inactive.
     Returns how many records of each kind moved.
     """
+    if not by.is_admin:
+        raise Forbidden("Only an admin can deactivate a user.")
     if user.pk == by.pk:
         raise ValidationError("You cannot deactivate yourself; ask another admin.")
-    current = User.objects.select_for_update().get(pk=user.pk)
+    current = records.lock(user)
     if not current.is_active:
         raise ValidationError(f"{current.username} is already inactive.")
     if reassign_to.pk == current.pk or not reassign_to.is_active:
@@ -65,17 +69,15 @@ def user_deactivate(*, user: User, by: User, reassign_to: User) -> dict[str, int
     }
     moved = {}
     for kind, queryset in open_work(current).items():
-        records = list(queryset.order_by("pk"))
-        for record in records:
-            updates[kind](record)
-        moved[kind] = len(records)
-    tokens, _ = ApiToken.objects.filter(user=current).delete()
+        rows = list(queryset.order_by("pk"))
+        for row in rows:
+            updates[kind](row)
+        moved[kind] = len(rows)
+    tokens = list(ApiToken.objects.filter(user=current).order_by("pk"))
+    for token in tokens:
+        token_revoke(token=token, by=by)
+    before = records.snapshot(current)
     current.is_active = False
-    current.save(update_fields=["is_active"])
-    audit_log(
-        instance=current,
-        action="teams.user.deactivated",
-        by=by,
-        data={"reassigned_to": reassign_to, "tokens_revoked": tokens, **moved},
-    )
+    note = {"reassigned_to": reassign_to.pk, "tokens_revoked": len(tokens), **moved}
+    records.save_changes(current, before, by=by, action="teams.user.deactivated", note=note)
     return moved

@@ -53,6 +53,7 @@ def lead_create(
     *, by: User, owner: User | None = None, at: datetime.datetime | None = None, **fields
 ) -> Lead:
     records.check_fields(Lead, LEAD_FIELDS, fields)
+    visibility.check_links(by, {"owner": owner, **fields})
     _check_status(fields.get("status"))
     lead = Lead(owner=owner or by, **fields)
     return records.insert(lead, by=by, action="leads.lead.created", at=at)
@@ -67,9 +68,10 @@ def lead_update(
     at: datetime.datetime | None = None,
     **changes,
 ) -> Lead:
-    current = records.lock(lead, version)
+    current = records.lock(lead, version, among=visibility.writable(by, Lead))
     _refuse_if_closed(current)
     _check_status(changes.get("status"))
+    visibility.check_links(by, changes, current)
     before = records.snapshot(current)
     records.apply(current, LEAD_FIELDS, changes)
     if current.status != Lead.Status.DISQUALIFIED:
@@ -87,7 +89,7 @@ def lead_disqualify(
     version: int | None = None,
     at: datetime.datetime | None = None,
 ) -> Lead:
-    current = records.lock(lead, version)
+    current = records.lock(lead, version, among=visibility.writable(by, Lead))
     _refuse_if_closed(current)
     if not (reason or "").strip():
         raise ValidationError({"reason": ["Say why the lead is disqualified."]})
@@ -102,6 +104,8 @@ def lead_disqualify(
 class Match:
     record: Account | Contact
     reason: str
+    # Seen through someone's deal: a conversion links it but fills none of its fields.
+    read_only: bool = False
 
 
 @dataclass
@@ -142,6 +146,11 @@ def lead_matches(*, lead: Lead, user: User, limit: int = 5) -> Matches:
         ]:
             if contact.pk not in seen:
                 matches.contacts.append(Match(contact, "same name at a matching account"))
+    for model, found_ in ((Account, matches.accounts), (Contact, matches.contacts)):
+        ids = [m.record.pk for m in found_]
+        mine = set(visibility.writable(user, model).filter(pk__in=ids).values_list("pk", flat=True))
+        for match in found_:
+            match.read_only = match.record.pk not in mine
     return matches
 
 
@@ -151,6 +160,9 @@ class Conversion:
     account: Account
     contact: Contact
     opportunity: Opportunity | None
+    # Existing records linked as they were: the user may only read them (they see them
+    # through someone's deal), so their empty fields were not filled from the lead.
+    unfilled: list[Account | Contact] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -168,13 +180,13 @@ def lead_convert(
 
     1. Lock the lead row; a lead converts once: a converted one raises Conflict.
     2. Link the given account, or create one from the lead's company fields; on an existing
-       account only empty fields are filled.
+       account only empty fields are filled, and only if the user may change it.
     3. The same for the contact, which must be at that account.
     4. Open the opportunity on the account with the lead's source, the contact as primary.
     5. Move the lead's activities to the contact (and opportunity); mark the lead converted.
     """
     at = at or timezone.now()
-    current = records.lock(lead, version)
+    current = records.lock(lead, version, among=visibility.writable(by, Lead))
     if current.status == Lead.Status.CONVERTED:
         raise Conflict("This lead has already been converted.")
     if current.status == Lead.Status.DISQUALIFIED:
@@ -183,6 +195,7 @@ def lead_convert(
         account = contact.account
     if account is not None and contact is not None and contact.account_id not in (None, account.pk):
         raise ValidationError({"contact_id": ["That contact is not at the chosen account."]})
+    visibility.check_links(by, {"account_id": account, "contact_id": contact})
 
     owner = by if current.owner_id == by.pk else current.owner  # most convert their own
     address = {name: getattr(current, name) for name in ADDRESS_FIELDS}
@@ -192,10 +205,13 @@ def lead_convert(
         "industry": current.industry,
         **address,
     }
+    unfilled = []
     if account is None:
         account = account_create(by=by, owner=owner, at=at, **company)
-    else:
+    elif visibility.can_write(by, account):
         account = account_fill(account=account, by=by, at=at, **company)
+    else:
+        unfilled.append(account)
 
     person = {
         "first_name": current.first_name,
@@ -207,8 +223,10 @@ def lead_convert(
     }
     if contact is None:
         contact = contact_create(by=by, owner=owner, account=account, at=at, **person)
-    else:
+    elif visibility.can_write(by, contact):
         contact = contact_fill(contact=contact, by=by, at=at, account=account, **person)
+    else:
+        unfilled.append(contact)
 
     opened = None
     if opportunity is not None:
@@ -236,9 +254,10 @@ def lead_convert(
     current.converted_contact = contact
     current.converted_opportunity = opened
     records.save_changes(current, before, by=by, action="leads.lead.converted", at=at)
-    return Conversion(lead=current, account=account, contact=contact, opportunity=opened)
+    return Conversion(current, account, contact, opened, unfilled)
 
 
 @transaction.atomic
 def lead_delete(*, lead: Lead, by: User, at: datetime.datetime | None = None) -> None:
-    records.remove(lead, by=by, action="leads.lead.deleted", at=at)
+    current = records.lock(lead, among=visibility.writable(by, Lead))
+    records.remove(current, by=by, action="leads.lead.deleted", at=at)

@@ -18,6 +18,13 @@ class Conflict(ServiceError):
     status = 409
 
 
+class Forbidden(ServiceError):
+    """The user may not change this record (they may only read it, or not see it at all)."""
+
+    code = "forbidden"
+    status = 403
+
+
 class StaleVersion(ServiceError):
     """The write was based on a version someone else has replaced meanwhile."""
 

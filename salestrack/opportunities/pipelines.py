@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from salestrack.access import visibility
 from salestrack.audit import records
+from salestrack.lib.errors import Forbidden
 from salestrack.opportunities.models import ForecastCategory, Opportunity, Pipeline, Stage
 from salestrack.teams.models import User
 
@@ -28,9 +30,12 @@ DEFAULT_STAGES = [
 STAGE_FIELDS = {"name", "probability", "forecast_category", "rotting_days", "is_won", "is_lost"}
 
 
-def _lock(pipeline_id: int) -> list[Stage]:
-    """Lock the pipeline and return its stages in order: changes to one pipeline queue up."""
-    Pipeline.objects.select_for_update().get(pk=pipeline_id)
+def _lock(pipeline_id: int, by: User) -> list[Stage]:
+    """Lock the pipeline and return its stages in order: changes to one pipeline queue up.
+
+    Pipelines are the company's settings: only an admin changes them (access.writable).
+    """
+    records.lock(Pipeline(pk=pipeline_id), among=visibility.writable(by, Pipeline))
     return list(Stage.objects.filter(pipeline_id=pipeline_id).order_by("position", "pk"))
 
 
@@ -71,6 +76,8 @@ def _incomplete(stages: list[Stage]) -> str | None:
 @transaction.atomic
 def pipeline_create(*, name: str, by: User, at: datetime.datetime | None = None) -> Pipeline:
     """A new pipeline with the default stages."""
+    if not by.is_admin:
+        raise Forbidden("Only an admin can add a pipeline.")
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": ["Give the pipeline a name."]})
@@ -110,7 +117,7 @@ def stage_create(
 ) -> Stage:
     """Add a stage: an open one goes just before the closed stages, a closed one at the end."""
     at = at or timezone.now()
-    stages = _lock(pipeline.pk)
+    stages = _lock(pipeline.pk, by)
     stage = Stage(
         pipeline=pipeline,
         name=name,
@@ -140,7 +147,7 @@ def stage_update(
     but a stage with deals cannot become won, lost or open: those deals would be neither.
     """
     records.check_fields(Stage, STAGE_FIELDS, changes)
-    stages = _lock(stage.pipeline_id)
+    stages = _lock(stage.pipeline_id, by)
     current = next(s for s in stages if s.pk == stage.pk)
     before = records.snapshot(current)
     changed = {k: v for k, v in changes.items() if getattr(current, k) != v}
@@ -163,7 +170,7 @@ def stage_move(
     """Swap a stage with the one before ("up") or after it ("down")."""
     if direction not in ("up", "down"):
         raise ValidationError({"direction": ["Move a stage up or down."]})
-    stages = _lock(stage.pipeline_id)
+    stages = _lock(stage.pipeline_id, by)
     index = next(i for i, s in enumerate(stages) if s.pk == stage.pk)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(stages):
@@ -178,7 +185,7 @@ def stage_move(
 @transaction.atomic
 def stage_delete(*, stage: Stage, by: User, at: datetime.datetime | None = None) -> None:
     """Delete a stage no deal uses, as long as the pipeline stays complete."""
-    stages = _lock(stage.pipeline_id)
+    stages = _lock(stage.pipeline_id, by)
     current = next(s for s in stages if s.pk == stage.pk)
     if Opportunity.objects.filter(stage=current).exists():
         raise ValidationError(f"Deals are in {current.name}: move them to another stage first.")

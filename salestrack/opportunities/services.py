@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import account_won
 from salestrack.audit import records
@@ -116,6 +117,7 @@ def opportunity_create(
 ) -> Opportunity:
     """Open an opportunity; on a customer account it is existing business (a repeat sale)."""
     records.check_fields(Opportunity, OPPORTUNITY_FIELDS, fields)
+    visibility.check_links(by, {"owner": owner, "account": account, "contact": contact})
     _check_contact(contact, account)
     stage = stage or default_stage()
     at = at or timezone.now()
@@ -152,7 +154,8 @@ def opportunity_update(
     """Change fields; a new stage goes through the same rules as opportunity_move_stage."""
     if READS_ACCOUNT & set(changes):
         _lock_account_first(opportunity, changes)
-    current = records.lock(opportunity, version)
+    current = records.lock(opportunity, version, among=visibility.writable(by, Opportunity))
+    visibility.check_links(by, changes, current)
     before = records.snapshot(current)
     at = at or timezone.now()
     stage = changes.pop("stage", None)
@@ -205,7 +208,8 @@ def opportunity_delete(
     *, opportunity: Opportunity, by: User, at: datetime.datetime | None = None
 ) -> None:
     _lock_account_first(opportunity, {})
-    records.remove(opportunity, by=by, action="deals.opportunity.deleted", at=at)
+    current = records.lock(opportunity, among=visibility.writable(by, Opportunity))
+    records.remove(current, by=by, action="deals.opportunity.deleted", at=at)
 
 
 # Changes after which a deal's triggers read or write its account and contact: its search text
@@ -248,7 +252,7 @@ def opportunity_snooze(
         raise ValidationError({"reason": ["Say why the deal can wait."]})
     if until <= timezone.localdate(at):
         raise ValidationError({"until": ["Snooze until a future date."]})
-    current = records.lock(opportunity, version)
+    current = records.lock(opportunity, version, among=visibility.writable(by, Opportunity))
     before = records.snapshot(current)
     current.snoozed_until = until
     current.snooze_reason = reason.strip()

@@ -1,5 +1,4 @@
 import hashlib
-import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -66,12 +65,6 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
-
-    @classmethod
-    def issue(cls, *, user: User, name: str = "") -> tuple["ApiToken", str]:
-        raw = "st_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:8], digest=cls.hash(raw))
-        return token, raw
 
 
 class LoginFailure(models.Model):

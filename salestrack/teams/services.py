@@ -13,7 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from salestrack.audit import records
+from salestrack.lib.errors import Forbidden
 from salestrack.teams.models import ApiToken, Team, User
+
+
+def _refuse_unless_admin(by: User | None) -> None:
+    # The directory is the company's: only admins change it (access/visibility.py). `by` is
+    # None for the command that makes the first admin.
+    if by is not None and not by.is_admin:
+        raise Forbidden("Only an admin can change users and teams.")
 
 
 @transaction.atomic
@@ -25,6 +33,7 @@ def team_create(
     manager: User | None = None,
     at: datetime.datetime | None = None,
 ) -> Team:
+    _refuse_unless_admin(by)
     if Team.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": [f"A team named {name!r} already exists."]})
     if manager is not None and manager.role == User.Role.REP:
@@ -46,6 +55,7 @@ def user_create(
     last_name: str = "",
     at: datetime.datetime | None = None,
 ) -> User:
+    _refuse_unless_admin(by)
     if role not in User.Role.values:
         raise ValidationError({"role": [f"Must be one of {', '.join(User.Role.values)}."]})
     if User.objects.filter(username__iexact=username).exists():
@@ -81,6 +91,15 @@ def token_create(
     return raw
 
 
+@transaction.atomic
+def token_revoke(*, token: ApiToken, by: User, at: datetime.datetime | None = None) -> None:
+    """Revoke an API token for good: requests that carry it are refused from now on."""
+    if token.user_id != by.pk:
+        _refuse_unless_admin(by)
+    current = records.lock(token)
+    records.remove(current, by=by, action="teams.token.revoked", at=at, keep=False)
+
+
 USER_FIELDS = {"first_name", "last_name", "email", "role", "team"}
 
 
@@ -96,6 +115,7 @@ def _refuse_if_manager(user: User) -> None:
 def user_update(*, user: User, by: User, at: datetime.datetime | None = None, **changes) -> User:
     """Change a user's name, email, role or team; the audit log keeps old and new values."""
     records.check_fields(User, USER_FIELDS, changes)
+    _refuse_unless_admin(by)
     current = records.lock(user)
     role = changes.get("role", current.role)
     if role not in User.Role.values:
@@ -116,6 +136,7 @@ def user_update(*, user: User, by: User, at: datetime.datetime | None = None, **
 
 @transaction.atomic
 def user_reactivate(*, user: User, by: User, at: datetime.datetime | None = None) -> User:
+    _refuse_unless_admin(by)
     current = records.lock(user)
     if current.is_active:
         raise ValidationError(f"{current.username} is already active.")
@@ -136,6 +157,7 @@ def team_update(*, team: Team, by: User, at: datetime.datetime | None = None, **
     cannot close a cycle between them.
     """
     records.check_fields(Team, TEAM_FIELDS, changes)
+    _refuse_unless_admin(by)
     parent_of = dict(Team.objects.select_for_update().values_list("id", "parent_id"))
     current = records.lock(team)
     name = changes.get("name", current.name)
@@ -161,6 +183,7 @@ def team_update(*, team: Team, by: User, at: datetime.datetime | None = None, **
 @transaction.atomic
 def team_delete(*, team: Team, by: User, at: datetime.datetime | None = None) -> None:
     """Delete a team nobody is in and nothing sits under."""
+    _refuse_unless_admin(by)
     current = records.lock(team)
     if current.members.exists():
         raise ValidationError(f"{current.name} still has members: move them to another team first.")

@@ -171,6 +171,11 @@ def lead_convert(request, pk):
             form.add_error(None, error.message)
         else:
             messages.success(request, f"{lead} converted.")
+            if result.unfilled:
+                names = " and ".join(str(record) for record in result.unfilled)
+                messages.info(
+                    request, f"{names}: linked as they are, since you may only read them."
+                )
             if result.opportunity:
                 url = reverse("opportunity-detail", args=[result.opportunity.pk])
             else:
