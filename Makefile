@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench chromium clean
+.PHONY: run test lint format fuzz bench chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# The long API fuzz: 200 examples per operation and role, a random seed, and the stateful
+# phase; minutes, never part of `make test` (docs/reliability.md).
+fuzz: $(VENV)/.installed
+	FUZZ=1 $(BIN)/pytest tests/test_api_fuzz.py -p no:randomly
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

@@ -1,5 +1,6 @@
 """Salestrack settings, driven by environment variables (see docs/architecture.md)."""
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -31,6 +32,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "csp",
+    "axes",
     "salestrack.teams",
     "salestrack.audit",
     "salestrack.accounts",
@@ -50,13 +53,18 @@ if DEV_TOOLS:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on every answer to a signed-in user (docs/security.md#headers).
+    "salestrack.web.middleware.no_store_when_signed_in",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a sign-in that axes marked locked out into the lockout page (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salestrack.urls"
@@ -119,7 +127,11 @@ DATABASES = {"default": _database()}
 SEARCH_THREADS = envint("SEARCH_THREADS", 0 if TESTING else 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "teams.User"
-AUTHENTICATION_BACKENDS = ["salestrack.teams.backends.UsernameOrEmailBackend"]
+# Axes' lockout check first, so that a locked-out sign-in never reaches the password check.
+AUTHENTICATION_BACKENDS = [
+    "salestrack.teams.backends.ThrottleBackend",
+    "salestrack.teams.backends.UsernameOrEmailBackend",
+]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -159,6 +171,26 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Sign-in throttling with django-axes (teams/throttle.py, docs/security.md): five failures lock
+# one person, whether they typed their username or email, out from one client address for 15
+# minutes; they can still sign in from elsewhere. 50 failures for any usernames lock the address
+# (throttle.ADDRESS_FAILURE_LIMIT). Counted in the database, the same for every worker.
+AXES_HANDLER = "salestrack.teams.throttle.SigninHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "salestrack.teams.throttle.canonical_username"
+AXES_CLIENT_IP_CALLABLE = "salestrack.teams.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "salestrack.web.views.signin.locked_out"
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed sign-ins from here; try again in 15 minutes or from another network."
+)
+# Successful sign-ins are not recorded: no ever-growing table of who signed in from where.
+AXES_DISABLE_ACCESS_LOG = True
+# Proxies (addresses or networks, comma separated) in front of the app servers: only requests
+# coming from one of them have their client address read from X-Forwarded-For.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])
+
 # Secure headers; the HTTPS-only ones follow SECURE_SSL (on behind TLS in production).
 SECURE_SSL = envbool("SECURE_SSL", False)
 SECURE_SSL_REDIRECT = SECURE_SSL
@@ -172,6 +204,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp, docs/security.md#headers): everything from our own origin,
+# no inline script, style or event handler anywhere; static files do not get it (WhiteNoise
+# answers them before CSPMiddleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -180,9 +229,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["salestrack.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "salestrack.api.pagination.KeysetPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "salestrack.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "salestrack.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 50,

@@ -385,14 +385,21 @@ def test_a_cursor_that_is_not_base64_is_refused(api):
     assert response.status_code == 404
 
 
-def test_page_size_is_capped_at_200(org, api):
+def test_page_size_is_a_whole_number_up_to_200(org, api):
     for i in range(201):
         lead_create(by=org.rep, last_name=f"L{i}")
-    for page_size, expected in [("1000", 200), ("200", 200), ("0", 50), ("-3", 50), ("x", 50)]:
+    for page_size, expected in [("200", 200), ("1", 1)]:
         response = api.get("/api/v1/leads", {"page_size": page_size})
         assert response.status_code == 200
         assert len(response.json()["results"]) == expected
         assert response.json()["next"]
+    # Said wrong is a 400 naming the parameter, not a silent default (the schema says 1-200).
+    for page_size in ["1000", "201", "0", "-3", "x", "false", "1.5", "²"]:
+        response = api.get("/api/v1/leads", {"page_size": page_size})
+        assert response.status_code == 400, page_size
+        assert response.json()["error"]["fields"] == {
+            "page_size": ["A whole number from 1 to 200."]
+        }
 
 
 @pytest.mark.parametrize("endpoint", list(VALID))

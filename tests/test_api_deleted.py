@@ -151,7 +151,10 @@ def test_the_schema_documents_the_trash(client, db):
     page = listed["responses"]["200"]["content"]["application/json"]["schema"]
     assert page["$ref"].endswith("/PaginatedDeletedList")
     restore = schema["paths"]["/api/v1/deleted/{id}/restore"]["post"]
-    assert set(restore["responses"]) == {"200", "404", "409"}
+    # Its own answers, and those of every write (api/schema.py), all in the error shape.
+    assert set(restore["responses"]) == {"200", "400", "401", "403", "404", "409", "412", "429"}
+    gone = restore["responses"]["404"]["content"]["application/json"]["schema"]
+    assert gone["$ref"].endswith("/Error")
     assert "requestBody" not in restore
     ok = restore["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok["$ref"].endswith("/Restored")

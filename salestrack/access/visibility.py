@@ -346,6 +346,38 @@ def check_links(user, values: Mapping[str, object], current: Model | None = None
         raise ValidationError(errors)
 
 
+def hide_unseen(user, rows, *fields: str) -> None:
+    """Forget, on these rows, the related records of `fields` that `user` may not see, so that
+    no page shows their names (a contact's account seen by nobody in the rep's deals).
+
+    The rows keep the id (`account_id`) and the relation reads as None. A related record read
+    along (select_related) and owned by someone the user sees for is seen without asking; the
+    rest are asked about in one query per field. An admin sees everything and is not asked.
+    """
+    rows = [row for row in rows if row is not None]
+    owners = owner_ids(user)
+    if not rows or owners is None:
+        return
+    for name in fields:
+        field = rows[0]._meta.get_field(name)
+        owner = rule_of(field.related_model).owner
+        if owner is None:
+            continue  # the directory: everyone reads it
+        unsure = set()
+        for row in rows:
+            related = field.get_cached_value(row, default=None)
+            if getattr(related, f"{owner}_id", None) not in owners:
+                unsure.add(getattr(row, field.attname))
+        unsure.discard(None)
+        if not unsure:
+            continue
+        seen = visible(user, field.related_model).filter(pk__in=unsure).values_list("pk", flat=True)
+        hidden = unsure.difference(seen)
+        for row in rows:
+            if getattr(row, field.attname) in hidden:
+                field.set_cached_value(row, None)
+
+
 def get_visible_or_404(user, model: type[Model], pk, *, write: bool = False) -> Model:
     """The record if `user` may see it, else 404; with write=True, 403 when it is read-only."""
     # A write reads the record among those the user may change: one query where it is theirs,

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from salestrack.access.visibility import Rule
 from salestrack.lib.models import Address, OwnedRecord
+from salestrack.lib.text import validate_website
 
 
 class Account(OwnedRecord, Address):
@@ -14,7 +15,7 @@ class Account(OwnedRecord, Address):
         FORMER = "former", "Former customer"
 
     name = models.CharField(max_length=200)
-    website = models.CharField(max_length=200, blank=True)
+    website = models.CharField(max_length=200, blank=True, validators=[validate_website])
     phone = models.CharField(max_length=50, blank=True)
     industry = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True)

@@ -6,6 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from salestrack.teams.models import ApiToken, User
+from salestrack.teams.throttle import token_failed
 
 # Write a token's last use at most once an hour: a token used for every request must not cost
 # a write each.
@@ -36,6 +37,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         due = connection.ops.adapt_datetimefield_value(now - USE_RECORDED_EVERY)
         found = list(User.objects.raw(TOKEN_USER, [due, ApiToken.hash(raw)]))
         if not found or not found[0].is_active:
+            # Counted per client address only on failure: a good token costs no extra query.
+            # Tokens are 256 random bits, so the limit is against floods, not guessing.
+            wait = token_failed(request)
+            if wait is not None:
+                raise exceptions.Throttled(
+                    wait, "Too many bad tokens from this address; try again later."
+                )
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         user = found[0]
         if user.token_due:

@@ -51,7 +51,28 @@ class Filters(DjangoFilterBackend):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class and request.query_params.keys().isdisjoint(filterset_class.base_filters):
             return queryset
+        if filterset_class:
+            _refuse_empty(request, filterset_class)
         return super().filter_queryset(request, queryset, view)
+
+
+def _refuse_empty(request, filterset_class) -> None:
+    """`?updated_since=` is neither a date nor a filter left out: say so, as the schema does.
+
+    The pages' forms send every field, empty ones included, and keep django-filter's reading
+    of an empty value as no filter; a program calling the API means what it sends.
+    """
+    empty = [
+        name
+        for name, value in request.query_params.items()
+        if value == ""
+        and name in filterset_class.base_filters
+        and not isinstance(filterset_class.base_filters[name], django_filters.CharFilter)
+    ]
+    if empty:
+        raise ValidationError(
+            {name: ["Give a value, or leave the parameter out."] for name in empty}
+        )
 
 
 class StrictOrdering(filters.OrderingFilter):

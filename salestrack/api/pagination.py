@@ -1,10 +1,12 @@
 from django.core.exceptions import ValidationError
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from salestrack.lib import keyset
+from salestrack.lib.ids import parse_id
 
 
 class KeysetPagination(CursorPagination):
@@ -20,6 +22,29 @@ class KeysetPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        # DRF falls back to the default for `page_size=false`; a client should hear it is wrong.
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        size = parse_id(value)
+        if size is None or size > self.max_page_size:
+            message = f"A whole number from 1 to {self.max_page_size}."
+            raise DRFValidationError({self.page_size_query_param: [message]})
+        return size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
         order = self.get_ordering(request, queryset, view)[0]  # the tie on id is added by keyset

@@ -1,5 +1,6 @@
 """What the API reads and writes. Foreign keys are `<name>_id`; writes go to the services."""
 
+from django.db import models
 from rest_framework import serializers
 
 from salestrack.access import visibility
@@ -18,6 +19,55 @@ from salestrack.opportunities.models import (
 from salestrack.teams.models import Team, User
 
 RECORD_META = ["version", "created_at", "updated_at"]
+
+
+class Text(serializers.CharField):
+    """A string field that takes only a JSON string: DRF's would store 5 as "5", and the
+    schema says string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Email(serializers.EmailField, Text):
+    pass
+
+
+class Integer(serializers.IntegerField):
+    """A JSON number that is whole: not "5", not true (which DRF would read as 1)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Boolean(serializers.BooleanField):
+    """true or false, as the schema says: not "yes", 1 or "on" (DRF reads those as true)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's, with the strict string fields above for the models' text columns."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: Text,
+        models.TextField: Text,
+        models.EmailField: Email,
+        models.IntegerField: Integer,
+        models.PositiveIntegerField: Integer,
+        models.PositiveSmallIntegerField: Integer,
+        models.SmallIntegerField: Integer,
+        models.BigIntegerField: Integer,
+        models.BooleanField: Boolean,
+    }
 
 
 class VisibleIdField(serializers.PrimaryKeyRelatedField):
@@ -45,15 +95,15 @@ class OwnerIdField(serializers.PrimaryKeyRelatedField):
         return visibility.assignable_owners(self.context["request"].user)
 
 
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(ModelSerializer):
     owner_id = OwnerIdField()
 
 
 class LeadSerializer(RecordSerializer):
-    converted_account_id = serializers.IntegerField(read_only=True)
-    converted_contact_id = serializers.IntegerField(read_only=True)
-    converted_opportunity_id = serializers.IntegerField(read_only=True)
-    score = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    converted_account_id = serializers.IntegerField(read_only=True, allow_null=True)
+    converted_contact_id = serializers.IntegerField(read_only=True, allow_null=True)
+    converted_opportunity_id = serializers.IntegerField(read_only=True, allow_null=True)
+    score = Integer(min_value=0, max_value=100, required=False)
 
     class Meta:
         model = Lead
@@ -132,7 +182,7 @@ class OpportunitySerializer(RecordSerializer):
     stage_id = VisibleIdField(Stage, source="stage", required=False)
     pipeline_id = serializers.IntegerField(read_only=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
-    probability = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    probability = Integer(min_value=0, max_value=100, required=False)
     # Like probability, the category defaults to the stage's (opportunity_create sets it).
     forecast_category = serializers.ChoiceField(choices=ForecastCategory.choices, required=False)
 
@@ -172,7 +222,7 @@ class OpportunitySerializer(RecordSerializer):
         ]
 
 
-class OpportunityHistorySerializer(serializers.ModelSerializer):
+class OpportunityHistorySerializer(ModelSerializer):
     changed_by_id = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -187,7 +237,7 @@ class ActivitySerializer(RecordSerializer):
     opportunity_id = VisibleIdField(
         Opportunity, source="opportunity", required=False, allow_null=True
     )
-    done = serializers.BooleanField(required=False, allow_null=True, default=None)
+    done = Boolean(required=False, allow_null=True, default=None)
     occurred_at = serializers.DateTimeField(required=False)  # activity_log says now when absent
 
     class Meta:
@@ -214,6 +264,20 @@ class ActivitySerializer(RecordSerializer):
 class ActivityUpdateSerializer(ActivitySerializer):
     """Once logged, an activity stays on its record: only its content and state change."""
 
+    FIXED = ("kind", "lead_id", "contact_id", "account_id", "opportunity_id")
+    lead_id = serializers.IntegerField(read_only=True, allow_null=True)
+    contact_id = serializers.IntegerField(read_only=True, allow_null=True)
+    account_id = serializers.IntegerField(read_only=True, allow_null=True)
+    opportunity_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    def validate(self, attrs):
+        # Said rather than ignored: a client moving an activity should know it did not move.
+        given = [name for name in self.FIXED if name in self.initial_data]
+        if given:
+            message = "An activity stays on its record and kind: log a new one instead."
+            raise serializers.ValidationError({name: [message] for name in given})
+        return attrs
+
     class Meta(ActivitySerializer.Meta):
         read_only_fields = [
             "kind",
@@ -226,8 +290,8 @@ class ActivityUpdateSerializer(ActivitySerializer):
         ]
 
 
-class UserSerializer(serializers.ModelSerializer):
-    team_id = serializers.IntegerField(read_only=True)
+class UserSerializer(ModelSerializer):
+    team_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -243,16 +307,16 @@ class UserSerializer(serializers.ModelSerializer):
         ]
 
 
-class TeamSerializer(serializers.ModelSerializer):
-    parent_id = serializers.IntegerField(read_only=True)
-    manager_id = serializers.IntegerField(read_only=True)
+class TeamSerializer(ModelSerializer):
+    parent_id = serializers.IntegerField(read_only=True, allow_null=True)
+    manager_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Team
         fields = ["id", "name", "parent_id", "manager_id"]
 
 
-class StageSerializer(serializers.ModelSerializer):
+class StageSerializer(ModelSerializer):
     class Meta:
         model = Stage
         fields = [
@@ -267,7 +331,7 @@ class StageSerializer(serializers.ModelSerializer):
         ]
 
 
-class PipelineSerializer(serializers.ModelSerializer):
+class PipelineSerializer(ModelSerializer):
     stages = StageSerializer(many=True, read_only=True)
 
     class Meta:
@@ -276,11 +340,11 @@ class PipelineSerializer(serializers.ModelSerializer):
 
 
 class DisqualifySerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200)
+    reason = Text(max_length=200)
 
 
 class ConvertOpportunitySerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = Text(max_length=200)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
     close_date = serializers.DateField()
     stage_id = serializers.PrimaryKeyRelatedField(
@@ -311,7 +375,7 @@ class MatchesSerializer(serializers.Serializer):
     contacts = MatchSerializer(many=True)
 
 
-class DeletedSerializer(serializers.ModelSerializer):
+class DeletedSerializer(ModelSerializer):
     """A record in the trash: what it was, who deleted it and when."""
 
     kind = serializers.CharField(read_only=True, help_text='The kind of record: "opportunity".')

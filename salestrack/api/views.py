@@ -1,10 +1,11 @@
 """The REST API: thin views over the visibility rules and the services."""
 
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.response import Response
 
 from salestrack.access import visibility
@@ -14,10 +15,12 @@ from salestrack.activities import services as activities
 from salestrack.activities.models import Activity
 from salestrack.api import fastlist, filters, serializers
 from salestrack.api.pagination import KeysetPagination
+from salestrack.api.schema import ErrorSerializer
 from salestrack.audit import trash
 from salestrack.audit.models import Deleted
 from salestrack.leads import services as leads
 from salestrack.leads.models import Lead
+from salestrack.lib.ids import parse_id
 from salestrack.opportunities import services as opportunities
 from salestrack.opportunities.models import Opportunity, OpportunityHistory
 
@@ -27,10 +30,10 @@ def if_match_version(request) -> int | None:
     header = request.headers.get("If-Match", "").strip()
     if not header or header == "*":
         return None
-    value = header.removeprefix("W/").strip('"')
-    if not value.isdigit():
+    version = parse_id(header.removeprefix("W/").strip('"'))
+    if version is None:
         raise ValidationError({"If-Match": ['Send the ETag you read, like "3".']})
-    return int(value)
+    return version
 
 
 def etag(response, instance):
@@ -264,14 +267,23 @@ class DeletedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return Deleted.objects.defer("rows", "unlinked")
 
+    def initial(self, request, *args, **kwargs):
+        # A method no one may use is a 405 for everyone, before the 404 that hides the trash.
+        if not hasattr(self, request.method.lower()):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(
         request=None,
         responses={
             200: serializers.RestoredSerializer,
-            404: OpenApiResponse(description="No such deleted record (or not an admin)."),
+            404: OpenApiResponse(
+                ErrorSerializer, description="No such deleted record (or not an admin)."
+            ),
             409: OpenApiResponse(
+                ErrorSerializer,
                 description="It cannot be put back: a record it needs is gone (restore that "
-                "first, the message says which) or its id is taken."
+                "first, the message says which) or its id is taken.",
             ),
         },
     )
@@ -287,3 +299,10 @@ class DeletedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 def ping(request):
     """The smallest JSON answer this server gives: the framework's ceiling in load tests."""
     return JsonResponse({"ok": True})
+
+
+@csrf_exempt  # nothing here to protect, and a 403 would hide the 404
+def not_found(request, rest=""):
+    """Any other path under the API: a 404 in the API's error shape, not the site's HTML page."""
+    body = {"error": {"code": "not_found", "message": "No such endpoint.", "fields": {}}}
+    return JsonResponse(body, status=404)

@@ -74,11 +74,20 @@ def apply(instance: models.Model, allowed: set[str], changes: dict[str, Any]) ->
         setattr(instance, name, value)
 
 
-def validate(instance: models.Model) -> None:
-    # Related objects come in as instances the caller already checked for visibility:
-    # skip the per-key existence queries full_clean would make.
-    fks = [f.name for f in instance._meta.concrete_fields if f.is_relation]
-    instance.full_clean(exclude=fks, validate_unique=False, validate_constraints=False)
+def validate(instance: models.Model, changed: set[str] | None = None) -> None:
+    """Validate the fields a write sets (`changed`, or all of a new row).
+
+    A value saved before a rule existed (a website no domain can be read from) is not the
+    writer's to fix: a conversion that marks such a lead converted must not fail on it.
+    Related objects come in as instances the services checked (access.check_links): the
+    per-key existence queries full_clean would make are skipped.
+    """
+    skipped = [
+        f.name
+        for f in instance._meta.concrete_fields
+        if f.is_relation or (changed is not None and f.name not in changed)
+    ]
+    instance.full_clean(exclude=skipped, validate_unique=False, validate_constraints=False)
 
 
 def save_changes(
@@ -105,7 +114,7 @@ def save_changes(
     if not changed:
         return {}
     at = at or timezone.now()
-    validate(instance)
+    validate(instance, set(changed))
     if _has(instance, "version"):
         instance.version += 1
     if _has(instance, "updated_at"):

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from salestrack.access.visibility import Rule
 from salestrack.lib.models import Address, OwnedRecord
+from salestrack.lib.text import validate_website
 
 
 class Lead(OwnedRecord, Address):
@@ -24,7 +25,7 @@ class Lead(OwnedRecord, Address):
     phone = models.CharField(max_length=50, blank=True)
     title = models.CharField(max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
-    website = models.CharField(max_length=200, blank=True)
+    website = models.CharField(max_length=200, blank=True, validators=[validate_website])
     industry = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=50, blank=True)
     description = models.TextField(blank=True)

@@ -201,7 +201,8 @@ def lead_convert(
     address = {name: getattr(current, name) for name in ADDRESS_FIELDS}
     company = {
         "name": current.company or str(current),
-        "website": current.website,
+        # One saved before websites were checked ("http://[") stays on the lead, not copied.
+        "website": current.website if domain_of_website(current.website) else "",
         "industry": current.industry,
         **address,
     }

@@ -8,8 +8,10 @@ import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema_field
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
 class IdFilter(django_filters.NumberFilter):
     """A whole id within the database's range: 1.5 is refused, 10**20 would overflow (a 500)."""
 
@@ -19,6 +21,8 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
 
 
+# The API schema says what a client sends (text), not the boolean it is read as.
+@extend_schema_field({"type": "string", "enum": ["true", "false", "1", "0"]})
 class YesNoFilter(django_filters.TypedChoiceFilter):
     """true or false (1 or 0); django-filter's BooleanFilter turns "maybe" into no filter."""
 

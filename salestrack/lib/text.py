@@ -3,6 +3,8 @@
 import re
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
+
 # Free mail domains say nothing about the company a person works for.
 FREE_MAIL = {
     "gmail.com",
@@ -50,13 +52,23 @@ LEGAL_SUFFIXES = {
 
 
 def domain_of_website(website: str) -> str:
+    """'https://www.Initech.com/about' -> 'initech.com'; '' for what names no host."""
     website = (website or "").strip().lower()
     if not website:
         return ""
     if "//" not in website:
         website = "//" + website
-    host = (urlsplit(website).hostname or "").strip(".")
-    return host.removeprefix("www.")
+    try:
+        host = urlsplit(website).hostname or ""
+    except ValueError:  # "http://[": an unclosed IPv6 bracket
+        return ""
+    return host.strip(".").removeprefix("www.")
+
+
+def validate_website(website: str) -> None:
+    """Refuse a website no domain can be read from: matching would never find it."""
+    if (website or "").strip() and not domain_of_website(website):
+        raise ValidationError("Enter a website such as example.com.")
 
 
 def domain_of_email(email: str) -> str:

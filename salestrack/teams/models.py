@@ -65,14 +65,3 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
-
-
-class LoginFailure(models.Model):
-    """A failed sign-in, kept a short while to slow down password guessing."""
-
-    username = models.CharField(max_length=254, db_index=True)
-    ip = models.GenericIPAddressField(null=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.username} at {self.at}"

@@ -15,6 +15,7 @@ from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import UNKNOWN, Change, audit_changes
 from salestrack.lib import keyset
 from salestrack.lib.errors import ServiceError, StaleVersion
+from salestrack.lib.ids import parse_id
 from salestrack.search import index
 
 PAGE_SIZE = 50
@@ -168,11 +169,9 @@ def save_form(request, form: ModelForm, save, *, success: str):
 
     Returns (saved instance or None, EditConflict or None).
     """
-    version = request.POST.get("version")
+    version = parse_id(request.POST.get("version"))
     try:
-        instance = save(
-            version=int(version) if version and version.isdigit() else None, **form.cleaned_data
-        )
+        instance = save(version=version, **form.cleaned_data)
     except StaleVersion:
         current = type(form.instance)._default_manager.get(pk=form.instance.pk)
         return None, _conflict(form, current)

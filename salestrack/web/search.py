@@ -39,7 +39,8 @@ KINDS = {
     "contacts": (
         Contact,
         ["owner", "account"],
-        ["first_name", "last_name", "email", "phone", "account__name"],
+        # The account's owner says, without a query, whether the account may be named.
+        ["first_name", "last_name", "email", "phone", "account__name", "account__owner"],
     ),
     "accounts": (Account, ["owner"], ["name", "website", "phone", "type"]),
     "opportunities": (

@@ -1,7 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from salestrack.teams.throttle import ThrottledAuthenticationForm
 from salestrack.web.views import accounts, activities, board, home, leads, opportunities, settings
 
 urlpatterns = [
@@ -74,11 +73,7 @@ urlpatterns = [
         settings.deleted_restore,
         name="settings-deleted-restore",
     ),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
-        name="login",
-    ),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",

@@ -2,6 +2,7 @@ from django import forms
 
 from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
+from salestrack.lib.ids import parse_id
 
 
 def record_label(record) -> str:
@@ -21,6 +22,10 @@ class RecordPicker(forms.Select):
     template_name = "web/widgets/picker.html"
     kinds = {Account: "accounts", Contact: "contacts"}
 
+    def __init__(self, attrs=None, *, user):
+        super().__init__(attrs)
+        self.user = user  # whose eyes the chosen record's label is written for
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         context["widget"]["kind"] = self.kinds[self.choices.queryset.model]
@@ -28,7 +33,9 @@ class RecordPicker(forms.Select):
 
     def optgroups(self, name, value, attrs=None):
         every = self.choices  # the field's ModelChoiceIterator over all it accepts
-        chosen = every.queryset.filter(pk__in=[v for v in value if str(v).isdigit()])
+        chosen = list(every.queryset.filter(pk__in=[pk for v in value if (pk := parse_id(v))]))
+        if every.queryset.model is Contact:
+            visibility.hide_unseen(self.user, chosen, "account")
         self.choices = [("", every.field.empty_label or "")]
         self.choices += [(every.choice(r)[0], record_label(r)) for r in chosen]
         try:
@@ -56,10 +63,25 @@ class RecordForm(forms.ModelForm):
                 model = field.queryset.model
                 field.queryset = visibility.visible(user, model)
                 if model in RecordPicker.kinds:
-                    field.widget = RecordPicker(attrs=field.widget.attrs)
+                    field.widget = RecordPicker(attrs=field.widget.attrs, user=user)
                     field.widget.choices = field.choices
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 3  # Django's Textarea already sets rows=10
+
+
+class RecordIds(forms.ModelMultipleChoiceField):
+    """Ticked rows' ids: one that is not a database id is refused before any query reads it
+    (SQLite's driver raises OverflowError past 2^63 - 1 rather than finding nothing)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if parse_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 class BulkForm(forms.Form):
@@ -68,7 +90,7 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("assign", "Assign owner"), ("status", "Change status"), ("delete", "Delete")]
     )
-    ids = forms.ModelMultipleChoiceField(
+    ids = RecordIds(
         queryset=None,
         error_messages={
             "required": "Tick at least one row.",

@@ -5,6 +5,7 @@ from django import forms
 from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.leads.models import Lead
+from salestrack.lib.ids import parse_id
 from salestrack.lib.models import ADDRESS_FIELDS
 from salestrack.opportunities.models import Stage
 from salestrack.opportunities.services import OpportunityDraft
@@ -73,18 +74,15 @@ class ConvertForm(forms.Form):
         )
         for name, model in (("other_account", Account), ("other_contact", Contact)):
             field = self.fields[name]
-            field.widget = RecordPicker()
+            field.widget = RecordPicker(user=user)
             field.queryset = visibility.visible(user, model)  # also gives the picker its choices
 
     def _existing(self, name, model):
         value = self.cleaned_data[name]
         if value in ("new", "other"):
             return value  # "other" is resolved in clean(), once the picker's field is clean
-        record = (
-            visibility.visible(self.user, model).filter(pk=value).first()
-            if value.isdigit()
-            else None
-        )
+        pk = parse_id(value)
+        record = visibility.visible(self.user, model).filter(pk=pk).first() if pk else None
         if record is None:
             raise forms.ValidationError(f"Choose a {model._meta.verbose_name} from the list.")
         return record

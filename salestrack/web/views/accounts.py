@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from salestrack.access.visibility import can_write, get_visible_or_404, visible
+from salestrack.access.visibility import can_write, get_visible_or_404, hide_unseen, visible
 from salestrack.accounts import services
 from salestrack.accounts.models import Account, Contact
 from salestrack.opportunities.filters import STATUSES
@@ -181,6 +181,7 @@ def contact_list(request):
         sorts=CONTACT_SORTS,
         default_sort="-updated",
     )
+    hide_unseen(request.user, context["rows"], "account")
     return _list(request, "contacts", context)
 
 
@@ -222,6 +223,7 @@ def contact_new(request):
 def contact_detail(request, pk):
     user = request.user
     contact = get_visible_or_404(user, Contact, pk)
+    hide_unseen(user, [contact], "account")
     context = {
         "contact": contact,
         "section": "contacts",

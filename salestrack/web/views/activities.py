@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from salestrack.access.visibility import get_visible_or_404, owned_by
+from salestrack.access.visibility import get_visible_or_404, hide_unseen, owned_by
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities import services
 from salestrack.activities.models import Activity
@@ -17,7 +17,7 @@ from salestrack.lib.errors import ServiceError
 from salestrack.opportunities.models import Opportunity
 from salestrack.web import pages
 from salestrack.web.forms.activities import LogForm
-from salestrack.web.views.home import TASK_RELATED, view_choices, view_of
+from salestrack.web.views.home import TASK_RECORDS, TASK_RELATED, view_choices, view_of
 
 RECORDS = {"lead": Lead, "contact": Contact, "account": Account, "opportunity": Opportunity}
 
@@ -114,6 +114,7 @@ def task_list(request):
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
+    hide_unseen(user, page.rows, *TASK_RECORDS)
     context = {
         "section": "tasks",
         "page": page,

@@ -8,11 +8,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from salestrack.access.visibility import on_owned, owned_by, visible
+from salestrack.access.visibility import hide_unseen, on_owned, owned_by, visible
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
 from salestrack.activities.rotting import rotting_q
 from salestrack.leads.models import Lead
+from salestrack.lib.ids import parse_id
 from salestrack.opportunities.models import Opportunity
 from salestrack.search import index
 from salestrack.teams.models import User
@@ -23,7 +24,8 @@ SECTION_SIZE = 10
 RECENT_SIZE = 15
 NEW_LEAD_DAYS = 14
 # What a task row shows: its owner and the record it is on.
-TASK_RELATED = ["owner", "lead", "opportunity", "contact", "account"]
+TASK_RECORDS = ["lead", "opportunity", "contact", "account"]  # what a task is on
+TASK_RELATED = ["owner", *TASK_RECORDS]
 
 
 def view_of(request) -> str:
@@ -71,6 +73,7 @@ def home(request):
         .order_by("due_date", "id"),
         SECTION_SIZE,
     )
+    hide_unseen(user, tasks, *TASK_RECORDS)
     # The window sums every deal of the month while only the first rows are fetched.
     closing = list(
         opportunities.filter(
@@ -142,6 +145,8 @@ def search(request):
         found = site_search.search(request.user, q, limit=SECTION_SIZE + 1)
         for kind, heading, list_url in SEARCH_GROUPS:
             rows = found[kind]
+            if kind == "contacts":
+                hide_unseen(request.user, rows, "account")
             if rows:
                 more = len(rows) > SECTION_SIZE
                 groups.append((kind, heading, list_url, rows[:SECTION_SIZE], more))
@@ -167,10 +172,12 @@ def pick(request, kind):
     model, related = PICKABLE[kind]
     rows = visible(request.user, model).select_related(*related)
     q = site_search.normalise(request.GET.get("q", ""))
-    current_id = request.GET.get(request.GET.get("field", ""), "")
-    current = rows.filter(pk=current_id).first() if current_id.isdigit() else None
+    current_id = parse_id(request.GET.get(request.GET.get("field", ""), ""))
+    current = rows.filter(pk=current_id).first() if current_id else None
     found = index.newest(rows, q, PICK_SIZE) if len(q) >= site_search.MIN_LENGTH else []
     found = [r for r in found if current is None or r.pk != current.pk]
+    for name in related:
+        hide_unseen(request.user, [*found, current], name)
     options = [(r.pk, record_label(r), i == 0) for i, r in enumerate(found)]
     if current is not None:
         options.append((current.pk, record_label(current), not found))

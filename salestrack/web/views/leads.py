@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from salestrack.access.visibility import get_visible_or_404, visible
+from salestrack.access.visibility import get_visible_or_404, hide_unseen, visible
 from salestrack.leads import services
 from salestrack.leads.models import Lead
 from salestrack.lib.errors import ServiceError
@@ -80,6 +80,8 @@ def lead_new(request):
 @require_GET
 def lead_detail(request, pk):
     lead = get_visible_or_404(request.user, Lead, pk)
+    what = ("converted_account", "converted_contact", "converted_opportunity")
+    hide_unseen(request.user, [lead], *what)
     context = {
         "lead": lead,
         "section": "leads",
@@ -148,15 +150,18 @@ def lead_disqualify(request, pk):
 def lead_convert(request, pk):
     """The convert dialog: take a suggested account and contact or create new, maybe a deal."""
     lead = get_visible_or_404(request.user, Lead, pk, write=True)
+    template = "leads/_convert.html" if request.htmx else "leads/convert.html"
+    if lead.status == Lead.Status.CONVERTED:
+        context = {"lead": lead, "refused": "This lead has already been converted."}
+        return render(request, template, context, status=409)
     matches = services.lead_matches(lead=lead, user=request.user)
     form = ConvertForm(
         request.POST if request.method == "POST" else None,
         user=request.user,
         initial=_initial(lead, matches),
     )
-    if lead.status == Lead.Status.CONVERTED:
-        form.add_error(None, "This lead has already been converted.")
-    elif request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and form.is_valid():
         try:
             result = services.lead_convert(
                 lead=lead,
@@ -168,7 +173,9 @@ def lead_convert(request, pk):
         except ValidationError as error:
             pages.add_errors(form, error)
         except ServiceError as error:
+            # A conversion lost to another one made meanwhile is a conflict (409), as in the API.
             form.add_error(None, error.message)
+            status = error.status
         else:
             messages.success(request, f"{lead} converted.")
             if result.unfilled:
@@ -182,8 +189,8 @@ def lead_convert(request, pk):
                 url = reverse("account-detail", args=[result.account.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = {"lead": lead, "matches": matches, "form": form}
-    template = "leads/_convert.html" if request.htmx else "leads/convert.html"
-    status = 409 if lead.status == Lead.Status.CONVERTED else 400 if form.errors else 200
+    if status == 200 and form.errors:
+        status = 400
     return render(request, template, context, status=status)
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from salestrack.access.visibility import get_visible_or_404, visible
 from salestrack.activities.rotting import rotting_q
 from salestrack.lib.errors import ServiceError, StaleVersion
+from salestrack.lib.ids import parse_id
 from salestrack.opportunities import services
 from salestrack.opportunities.models import Opportunity, OpportunityHistory, Stage
 from salestrack.web import pages
@@ -150,8 +151,7 @@ def opportunity_edit(request, pk):
 
 
 def _version(request) -> int | None:
-    version = request.POST.get("version", "")
-    return int(version) if version.isdigit() else None
+    return parse_id(request.POST.get("version", ""))
 
 
 def _status_after(form, action) -> int | None:
