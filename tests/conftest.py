@@ -85,7 +85,7 @@ def org(db, default_pipeline):
 def client_for(user: User | None) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_create(user=user, name='tests')}")
     return client
 
 

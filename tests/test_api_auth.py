@@ -49,7 +49,7 @@ def test_a_deactivated_users_token_and_a_deleted_token_are_refused(org, raw):
     org.rep.save()
     refused = get(f"Bearer {raw}")
     assert refused.status_code == 401
-    assert refused.json()["error"]["message"] == "Invalid or revoked token."
+    assert refused.json()["error"]["message"] == "Invalid, expired or revoked token."
     org.rep.is_active = True
     org.rep.save()
     ApiToken.objects.filter(user=org.rep).delete()

@@ -66,7 +66,7 @@ def tokens(org):
         lead = lead_create(by=org.admin, owner=owner, last_name="Lovelace", company="Initech")
         activity_log(by=owner, kind="call", subject="Hello", opportunity=deal)
         activity_log(by=owner, kind="task", subject="Call", lead=lead, due_date=SOON)
-    return {role: token_create(user=getattr(org, role)) for role in ("admin", "manager", "rep")}
+    return {role: token_create(user=getattr(org, role), name="fuzz") for role in ROLES}
 
 
 LONG = os.environ.get("FUZZ") == "1"

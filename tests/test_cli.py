@@ -178,8 +178,8 @@ def test_token_create_prints_a_usable_token_last_and_keeps_only_its_hash():
 def test_each_token_is_new():
     user_create(username="rob", role="rep")
 
-    first = run("token", "create", "rob").splitlines()[-1]
-    second = run("token", "create", "rob").splitlines()[-1]
+    first = run("token", "create", "rob", "--name", "a").splitlines()[-1]
+    second = run("token", "create", "rob", "--name", "b").splitlines()[-1]
 
     assert first != second
     assert ApiToken.objects.count() == 2
@@ -188,5 +188,5 @@ def test_each_token_is_new():
 @pytest.mark.django_db
 def test_token_create_refuses_an_unknown_user():
     with pytest.raises(CommandError, match="No user named 'ghost'"):
-        run("token", "create", "ghost")
+        run("token", "create", "ghost", "--name", "x")
     assert not ApiToken.objects.exists()

@@ -191,7 +191,7 @@ def work(org, soon):
 
 
 def test_deactivate_moves_open_records_and_revokes_tokens(org, admin, work):
-    token_create(user=org.rep)
+    token_create(user=org.rep, name="laptop")
     for record in work.values():
         record.refresh_from_db()
     versions = {name: record.version for name, record in work.items()}
@@ -273,7 +273,7 @@ def test_team_tree_is_indented_by_depth(org, admin, django_assert_max_num_querie
         html = admin.get("/settings/teams/").content.decode()
     assert html.index("Company") < html.index("Denver") < html.index("East")
     assert html.index("East") < html.index("Boston")
-    assert f'--depth: 2"><a href="/settings/teams/{org.team_a.pk}/edit/">Boston' in html
+    assert f'data-depth="2"><a href="/settings/teams/{org.team_a.pk}/edit/">Boston' in html
 
 
 def test_create_a_team(org, admin):

@@ -129,7 +129,7 @@ def api_get(header: str, address: str = HERE):
 
 
 def test_bad_tokens_from_one_address_are_refused_after_the_limit(org):
-    good = token_create(user=org.rep)
+    good = token_create(user=org.rep, name="laptop")
     for i in range(ADDRESS_FAILURE_LIMIT):
         assert api_get(f"Bearer st_bad{i}").status_code == 401
     throttled = api_get("Bearer st_bad-again")

@@ -1,5 +1,8 @@
 """A record's timeline names related records only for a reader who may see them."""
 
+import datetime
+import re
+
 import pytest
 from django.template.loader import render_to_string
 
@@ -11,8 +14,9 @@ from salestrack.accounts.services import (
 )
 from salestrack.audit.models import AuditEntry
 from salestrack.leads.services import lead_convert, lead_create, lead_update
+from salestrack.opportunities.services import opportunity_create, opportunity_update
 from salestrack.web import pages
-from tests.conftest import signed_in
+from tests.conftest import SOON, signed_in
 
 
 @pytest.fixture
@@ -66,7 +70,7 @@ def test_old_and_new_owner_show_by_name(org):
         "web/_timeline.html", {"timeline": pages.timeline(lead, user=org.manager)}
     )
     assert "owner: Rob Stone → tess" in html
-    assert "status: new → working" in html
+    assert "status: New → Working" in html  # the choices as the pages name them
 
 
 def test_entries_written_before_old_values_were_kept_still_show(org, parented):
@@ -110,3 +114,20 @@ def test_names_are_looked_up_once_per_kind_of_record(org, django_assert_num_quer
         ("owner", "tess", "Rob Stone"),
         ("account", "Second", "First"),
     ]
+
+
+def test_a_won_deal_reads_as_a_sentence(org, default_pipeline):
+    """Names and labels, dates as the page writes them; no dict, ISO time or bookkeeping."""
+    account = account_create(by=org.rep, name="Initech")
+    deal = opportunity_create(by=org.rep, account=account, name="Big", close_date=SOON)
+    won = default_pipeline.stages.get(is_won=True)
+    opportunity_update(
+        opportunity=deal, by=org.rep, stage=won, close_date=SOON + datetime.timedelta(days=3)
+    )
+    html = render_to_string("web/_timeline.html", {"timeline": pages.timeline(deal, user=org.rep)})
+    assert "stage: Prospecting → Closed won" in html
+    assert "forecast category: Pipeline → Closed" in html
+    assert "close date: " + SOON.strftime("%b %-d, %Y") in html
+    for raw in ("{'", "is won", "is closed", "stage entered at", "version", "True"):
+        assert raw not in html
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d", html)

@@ -19,7 +19,7 @@ USE_RECORDED_EVERY = datetime.timedelta(hours=1)
 TOKEN_USER = (
     f"SELECT u.*, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_due "
     f"FROM {User._meta.db_table} u JOIN {ApiToken._meta.db_table} t ON t.user_id = u.id "
-    f"WHERE t.digest = %s"
+    f"WHERE t.digest = %s AND (t.expires_at IS NULL OR t.expires_at > %s)"
 )
 
 
@@ -35,7 +35,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         raw = header[1].decode(errors="replace")
         now = timezone.now()
         due = connection.ops.adapt_datetimefield_value(now - USE_RECORDED_EVERY)
-        found = list(User.objects.raw(TOKEN_USER, [due, ApiToken.hash(raw)]))
+        moment = connection.ops.adapt_datetimefield_value(now)
+        found = list(User.objects.raw(TOKEN_USER, [due, ApiToken.hash(raw), moment]))
         if not found or not found[0].is_active:
             # Counted per client address only on failure: a good token costs no extra query.
             # Tokens are 256 random bits, so the limit is against floods, not guessing.
@@ -44,7 +45,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
                 raise exceptions.Throttled(
                     wait, "Too many bad tokens from this address; try again later."
                 )
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         user = found[0]
         if user.token_due:
             ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)

@@ -58,9 +58,11 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=now)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Refused from this moment on; None: until revoked.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"
+        return f"{self.name or 'token'} ({self.prefix}…, {self.user})"
 
     @staticmethod
     def hash(raw: str) -> str:

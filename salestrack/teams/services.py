@@ -82,19 +82,40 @@ def user_create(
 
 @transaction.atomic
 def token_create(
-    *, user: User, name: str = "", by: User | None = None, at: datetime.datetime | None = None
+    *,
+    user: User,
+    name: str,
+    by: User | None = None,
+    expires_at: datetime.datetime | None = None,
+    at: datetime.datetime | None = None,
 ) -> str:
-    """Issue an API token; the raw value is returned once and only its hash is kept."""
+    """Issue an API token; the raw value is returned once and only its hash is kept.
+
+    A user issues their own; an admin may issue one for anyone (`by` None: the command line).
+    """
+    if by is not None and by.pk != user.pk:
+        _refuse_unless_admin(by)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": ["Say what the token is for, e.g. “zapier”."]})
+    at = at or timezone.now()
+    if expires_at is not None and expires_at <= at:
+        raise ValidationError({"expires_at": ["An expiry is in the future."]})
     raw = "st_" + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, prefix=raw[:8], digest=ApiToken.hash(raw))
+    token = ApiToken(
+        user=user, name=name, prefix=raw[:8], digest=ApiToken.hash(raw), expires_at=expires_at
+    )
     records.insert(token, by=by or user, action="teams.token.created", at=at)
     return raw
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, by: User, at: datetime.datetime | None = None) -> None:
-    """Revoke an API token for good: requests that carry it are refused from now on."""
-    if token.user_id != by.pk:
+def token_revoke(*, token: ApiToken, by: User | None, at: datetime.datetime | None = None) -> None:
+    """Revoke an API token for good: requests that carry it are refused from now on.
+
+    Its user or an admin revokes it (`by` None: the command line).
+    """
+    if by is not None and token.user_id != by.pk:
         _refuse_unless_admin(by)
     current = records.lock(token)
     records.remove(current, by=by, action="teams.token.revoked", at=at, keep=False)

@@ -1,13 +1,16 @@
 """What every record's pages share: lists with filters and keyset pages, timelines, edits."""
 
+import datetime
 import json
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import BooleanField, DateField, DateTimeField, Model, QuerySet
 from django.forms import ModelForm
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from salestrack.access import visibility
 from salestrack.activities.models import Activity
@@ -91,6 +94,21 @@ def timeline(instance: Model, *, user, limit: int = 50) -> list[Event]:
 
 
 SHOWN_FIELDS = 6  # of a change, the first fields shown on the timeline
+# What the services keep up to date as a consequence, which nobody sets by hand: a change
+# shows the field a person changed (the stage), not these (is won, stage entered at).
+BOOKKEEPING = {
+    "version",
+    "is_closed",
+    "is_won",
+    "stage_entered_at",
+    "closed_date",
+    "pipeline",
+    "done_at",
+    "converted_at",
+    "domain",
+    "name_key",
+    "email_key",
+}
 
 
 @dataclass(frozen=True)
@@ -120,7 +138,7 @@ def _describe_changes(entries: list[AuditEntry], model: type[Model], *, user) ->
     for entry in entries:
         # A creation lists every field it filled: the timeline says "created this" only.
         changes = [] if entry.action.endswith(".created") else audit_changes(entry, model)
-        changes = changes[:SHOWN_FIELDS]
+        changes = [c for c in changes if c.name not in BOOKKEEPING][:SHOWN_FIELDS]
         parsed.append((entry, changes))
         for change in changes:
             if change.related is not None:
@@ -132,7 +150,7 @@ def _describe_changes(entries: list[AuditEntry], model: type[Model], *, user) ->
     for entry, changes in parsed:
         entry.shown = [
             ShownChange(
-                label=change.name.replace("_", " "),
+                label=_label(change),
                 old=None if change.old is UNKNOWN else _shown(change, change.old, seen, user),
                 new=_shown(change, change.new, seen, user),
             )
@@ -140,12 +158,18 @@ def _describe_changes(entries: list[AuditEntry], model: type[Model], *, user) ->
         ]
 
 
+def _label(change: Change) -> str:
+    if change.field is None:
+        return change.name.replace("_", " ")
+    return str(change.field.verbose_name)
+
+
 def _shown(change: Change, value, seen: dict[type[Model], dict[int, Model]], user) -> Shown:
     if value in ("", None):
         return Shown("—")
     related = change.related
     if related is None:
-        return Shown(str(value))
+        return Shown(_plain(change.field, value))
     record = seen.get(related, {}).get(value)
     if record is None:
         # Someone who sees every row of the kind cannot be shown one: it was deleted.
@@ -154,6 +178,23 @@ def _shown(change: Change, value, seen: dict[type[Model], dict[int, Model]], use
     name = record.get_full_name() if hasattr(record, "get_full_name") else ""
     url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
     return Shown(name or str(record), url=url)
+
+
+def _plain(field, value) -> str:
+    """A stored value as the pages write it: a choice's label, a date as "Dec 2, 2026"."""
+    if isinstance(field, BooleanField) or isinstance(value, bool):
+        return "yes" if value else "no"
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    try:
+        if isinstance(field, DateTimeField):
+            moment = timezone.localtime(datetime.datetime.fromisoformat(str(value)))
+            return date_format(moment, "M j, Y H:i")
+        if isinstance(field, DateField):
+            return date_format(datetime.date.fromisoformat(str(value)), "M j, Y")
+    except (ValueError, TypeError):
+        pass  # an entry written in another shape: shown as it was kept
+    return str(value)
 
 
 @dataclass

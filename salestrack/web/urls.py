@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from salestrack.web.views import accounts, activities, board, home, leads, opportunities, settings
+from salestrack.web.views import (
+    accounts,
+    activities,
+    board,
+    home,
+    leads,
+    opportunities,
+    settings,
+    tokens,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -67,6 +76,9 @@ urlpatterns = [
     path("settings/stages/<int:pk>/edit/", settings.stage_edit, name="settings-stage-edit"),
     path("settings/stages/<int:pk>/move/", settings.stage_move, name="settings-stage-move"),
     path("settings/stages/<int:pk>/delete/", settings.stage_delete, name="settings-stage-delete"),
+    path("settings/tokens/", tokens.all_tokens, name="settings-tokens"),
+    path("tokens/", tokens.my_tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="token-revoke"),
     path("settings/deleted/", settings.deleted_list, name="settings-deleted"),
     path(
         "settings/deleted/<int:pk>/restore/",

@@ -1,4 +1,5 @@
-// Small behaviours every page shares: the "/" shortcut, toasts, and the modal dialog.
+// Small behaviours every page shares: the "/" shortcut, toasts, the modal dialog, and what
+// inline handlers and style attributes would do (the Content-Security-Policy refuses those).
 (function () {
   "use strict";
 
@@ -54,6 +55,28 @@
   document.body.addEventListener("submit", function (event) {
     const question = event.target.getAttribute && event.target.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
+  });
+
+  // <form data-reset-on-success>: empty it once its htmx request succeeded (the quick log).
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    const form = event.detail.elt;
+    if (form.matches && form.matches("form[data-reset-on-success]") && event.detail.xhr.status < 300) {
+      form.reset();
+    }
+  });
+
+  // Set from data attributes, since the Content-Security-Policy refuses style attributes:
+  // data-depth indents a row of the team tree.
+  htmx.onLoad(function (root) {
+    const rows = Array.from(root.querySelectorAll ? root.querySelectorAll("[data-depth]") : []);
+    if (root.matches && root.matches("[data-depth]")) rows.push(root);
+    rows.forEach(function (cell) { cell.style.setProperty("--depth", cell.dataset.depth); });
+  });
+
+  // <a data-back href="/">: back to the previous page, if there is one.
+  document.body.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("a[data-back]");
+    if (link && window.history.length > 1) { event.preventDefault(); window.history.back(); }
   });
 
   // An htmx error answer without a partial still tells the user what happened.

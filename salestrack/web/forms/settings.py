@@ -100,3 +100,17 @@ class StageForm(forms.Form):
     )
     is_won = forms.BooleanField(required=False, label="Won stage")
     is_lost = forms.BooleanField(required=False, label="Lost stage")
+
+
+class TokenForm(forms.Form):
+    """A new API token: what it is for, and how long it may be used."""
+
+    name = forms.CharField(max_length=100, label="What it is for", help_text="e.g. “zapier”")
+    expires_in = forms.TypedChoiceField(
+        label="Expires",
+        choices=[("30", "in 30 days"), ("90", "in 90 days"), ("365", "in a year"), ("", "never")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial="90",
+    )
