@@ -187,6 +187,7 @@ AXES_COOLOFF_MESSAGE = (
 )
 # Successful sign-ins are not recorded: no ever-growing table of who signed in from where.
 AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every command's start
 # Proxies (addresses or networks, comma separated) in front of the app servers: only requests
 # coming from one of them have their client address read from X-Forwarded-For.
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from salestrack.accounts.models import Account, Contact
-from salestrack.accounts.services import account_create, contact_create
+from salestrack.accounts.services import account_create, account_update, contact_create
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log, task_complete
 from salestrack.dev.demo import text
@@ -111,6 +111,7 @@ class Plan:
     def create_org(self) -> None:
         self.clock.now = self.cal.moment(self.cal.founded)
         self.reps, self.skill = create_org(self.rng)
+        self.admin = User.objects.get(username="admin")
 
     def at(self, x: float, fn, *args, **kwargs) -> None:
         self.events.append((x, len(self.events), fn, args, kwargs))
@@ -207,15 +208,23 @@ class Plan:
         company.since = x
 
         def create():
+            parent = company.parent.account if company.parent else None
+            mine = parent is None or parent.owner_id == company.owner.pk
             company.account = account_create(
                 by=company.owner,
                 name=company.name,
                 website=f"www.{company.domain}",
                 industry=company.industry,
                 description=company.description,
-                parent=company.parent.account if company.parent else None,
+                parent=parent if mine else None,
                 **self.address(company),
             )
+            if not mine:
+                # A rep links only accounts they see: sales ops puts a subsidiary in another
+                # rep's territory under its group.
+                company.account = account_update(
+                    account=company.account, by=self.admin, parent=parent
+                )
 
         self.at(x, create)
 
