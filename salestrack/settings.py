@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "salestrack.api",
     "salestrack.web",
     "salestrack.search",
+    "salestrack.ops",
 ]
 # The demo, the large-org generator, the benchmark and the load test (salestrack/dev/): loaded
 # unless DEV_TOOLS=0, and by default not behind TLS (SECURE_SSL), i.e. not in production.
@@ -92,6 +93,10 @@ def _database() -> dict:
     db = dj_database_url.parse(url, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
     if db["ENGINE"] == "django.db.backends.sqlite3":
         Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # Created readable by its owner only (SQLite gives its -wal and -shm files the same
+        # mode): the file holds every customer's data.
+        if db["NAME"] != ":memory:" and not Path(db["NAME"]).exists():
+            Path(db["NAME"]).touch(mode=0o600)
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
         # BEGIN, so two writers queue on busy_timeout instead of failing with
         # "database is locked" when a read transaction tries to upgrade.
@@ -122,6 +127,8 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# `salestrack serve` keeps its pid here while it runs; `salestrack restore` refuses meanwhile.
+SERVE_PIDFILE = DATA_DIR / "serve.pid"
 # PostgreSQL: threads per worker that run the global search's kinds at once, each on a
 # connection of its own (web/search.py); 0 runs them one after another, as tests do.
 SEARCH_THREADS = envint("SEARCH_THREADS", 0 if TESTING else 3)

@@ -1,6 +1,7 @@
 import os
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
             f"--bind={host}:{port}",
             f"--workers={workers}",
             "--access-logfile=-",
+            # Written and removed by gunicorn: `salestrack restore` waits for it to go.
+            f"--pid={settings.SERVE_PIDFILE}",
             "--timeout=60",
         ]
         sys.stdout.flush()
