@@ -157,3 +157,66 @@ def test_a_deal_rots_when_idle_in_its_stage_past_the_limit(deal, stages, org):
         until=datetime.date.today() + datetime.timedelta(days=10),
     )
     assert not is_rotting()
+
+
+# Closing sets the close date (the day it closed); reopening puts the planned one back.
+
+TODAY = datetime.date.today()
+CLOSED_AT = datetime.datetime.combine(TODAY, datetime.time(12), tzinfo=datetime.UTC)
+
+
+def close_date_rows(deal):
+    rows = OpportunityHistory.objects.filter(opportunity=deal, field="close_date").order_by("id")
+    return [(r.old_value, r.new_value, r.cause) for r in rows]
+
+
+@pytest.mark.parametrize("stage", ["Closed won", "Closed lost"])
+def test_closing_makes_the_close_date_the_day_it_closed(org, deal, stages, stage):
+    deal = opportunity_move_stage(
+        opportunity=deal, by=org.rep, stage=stages[stage], lost_reason="Price", at=CLOSED_AT
+    )
+    assert (deal.close_date, deal.closed_date, deal.planned_close_date) == (TODAY, TODAY, SOON)
+    # Made by closing, so that no slip figure counts it as a push.
+    assert close_date_rows(deal)[-1] == (str(SOON), str(TODAY), "closing")
+
+
+def test_a_date_sent_along_with_closing_does_not_move_the_day_it_closed(org, deal, stages):
+    later = SOON + datetime.timedelta(days=40)
+    deal = opportunity_update(
+        opportunity=deal, by=org.rep, stage=stages["Closed won"], close_date=later
+    )
+    assert deal.close_date == TODAY
+
+
+def test_reopening_puts_the_planned_date_back(org, deal, stages):
+    opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Closed won"])
+    deal = opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Proposal"])
+    assert (deal.close_date, deal.closed_date, deal.planned_close_date) == (SOON, None, None)
+    assert close_date_rows(deal)[-1] == (str(TODAY), str(SOON), "reopening")
+
+
+def test_reopening_after_the_planned_date_asks_for_a_new_one(org, deal, stages):
+    past = TODAY - datetime.timedelta(days=3)
+    deal = opportunity_update(opportunity=deal, by=org.rep, close_date=past)
+    deal = opportunity_move_stage(
+        opportunity=deal, by=org.rep, stage=stages["Closed lost"], lost_reason="Budget"
+    )
+    with pytest.raises(ValidationError) as error:
+        opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Proposal"])
+    assert "has passed: give a new one to reopen" in str(error.value.message_dict["close_date"])
+    with pytest.raises(ValidationError):
+        opportunity_update(opportunity=deal, by=org.rep, stage=stages["Proposal"], close_date=past)
+    new = TODAY + datetime.timedelta(days=14)
+    deal = opportunity_update(
+        opportunity=deal, by=org.rep, stage=stages["Proposal"], close_date=new
+    )
+    assert (deal.close_date, deal.is_closed) == (new, False)
+    assert close_date_rows(deal)[-1] == (str(TODAY), str(new), None)  # the rep's choice
+
+
+def test_moving_between_closed_stages_keeps_the_close_date(org, deal, stages):
+    opportunity_move_stage(
+        opportunity=deal, by=org.rep, stage=stages["Closed lost"], lost_reason="Price"
+    )
+    deal = opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Closed won"])
+    assert (deal.close_date, deal.planned_close_date) == (TODAY, SOON)

@@ -207,6 +207,7 @@ class OpportunitySerializer(RecordSerializer):
             "description",
             "lost_reason",
             "closed_date",
+            "planned_close_date",
             "is_closed",
             "is_won",
             "stage_entered_at",
@@ -215,6 +216,7 @@ class OpportunitySerializer(RecordSerializer):
         read_only_fields = [
             "type",
             "closed_date",
+            "planned_close_date",
             "is_closed",
             "is_won",
             "stage_entered_at",
@@ -227,7 +229,7 @@ class OpportunityHistorySerializer(ModelSerializer):
 
     class Meta:
         model = OpportunityHistory
-        fields = ["id", "field", "old_value", "new_value", "changed_by_id", "changed_at"]
+        fields = ["id", "field", "old_value", "new_value", "changed_by_id", "changed_at", "cause"]
 
 
 class ActivitySerializer(RecordSerializer):

@@ -93,6 +93,8 @@ class Opportunity(OwnedRecord):
     description = models.TextField(blank=True)
     lost_reason = models.CharField(max_length=200, blank=True)
     closed_date = models.DateField(null=True, blank=True)
+    # The close date planned before closing made it the day of closing; reopening restores it.
+    planned_close_date = models.DateField(null=True, blank=True)
     is_closed = models.BooleanField(default=False)
     is_won = models.BooleanField(default=False)
     # When the deal entered its current stage: the clock for rotting and time in stage.
@@ -166,6 +168,11 @@ class OpportunityHistory(AppendOnly):
         related_name="+",
     )
     changed_at = models.DateTimeField(db_index=True)
+    # Why a value changed when no one typed it: "closing" set the close date to the day the
+    # deal closed, "reopening" put the planned one back. Slip figures skip these. Null, not "",
+    # for a change someone made: SQLite adds a nullable column in place, where a NOT NULL one
+    # would copy the whole history table (millions of rows) on migrating.
+    cause = models.CharField(max_length=20, null=True, blank=True)
 
     class Meta(AppendOnly.Meta):
         ordering = ["changed_at", "id"]

@@ -53,7 +53,11 @@ def _text(value) -> str | None:
     return str(value)
 
 
-def _record_history(opportunity: Opportunity, before: dict, *, by: User, at) -> None:
+def _record_history(
+    opportunity: Opportunity, before: dict, *, by: User, at, cause: str | None = None
+) -> None:
+    """A row per tracked field the write changed; `cause` marks a close date that closing or
+    reopening set, which nobody pushed."""
     rows = []
     for field in OpportunityHistory.TRACKED:
         attname = Opportunity._meta.get_field(field).attname
@@ -67,6 +71,7 @@ def _record_history(opportunity: Opportunity, before: dict, *, by: User, at) -> 
                     new_value=_text(new),
                     changed_by=by,
                     changed_at=at,
+                    cause=cause if field == "close_date" else None,
                 )
             )
     OpportunityHistory.objects.bulk_create(rows)
@@ -74,8 +79,13 @@ def _record_history(opportunity: Opportunity, before: dict, *, by: User, at) -> 
 
 def _enter_stage(
     opportunity: Opportunity, stage: Stage, *, lost_reason: str | None, by: User, at
-) -> None:
-    """Move to `stage`: defaults, closing, reopening and the account's customer status."""
+) -> str | None:
+    """Move to `stage`: defaults, closing, reopening and the account's customer status.
+
+    Closing makes the close date the day the deal closed (a report by close date puts its
+    revenue there) and keeps the planned one; reopening puts the planned date back unless it
+    has passed. Returns "closing" or "reopening" when it moved the close date so, else None.
+    """
     if stage.pipeline_id != opportunity.pipeline_id:
         raise ValidationError({"stage": ["That stage belongs to another pipeline."]})
     if stage.is_lost and not (lost_reason or opportunity.lost_reason).strip():
@@ -84,15 +94,29 @@ def _enter_stage(
     opportunity.stage_entered_at = at
     opportunity.probability = stage.probability
     opportunity.forecast_category = stage.forecast_category
+    was_closed = opportunity.is_closed
     opportunity.is_closed = stage.is_closed
     opportunity.is_won = stage.is_won
     # Reopening clears what closing set; the history keeps that it was closed.
     opportunity.closed_date = timezone.localdate(at) if stage.is_closed else None
+    cause = None
+    if stage.is_closed and not was_closed:
+        opportunity.planned_close_date = opportunity.close_date
+        opportunity.close_date = opportunity.closed_date
+        cause = "closing"
+    elif was_closed and not stage.is_closed:
+        planned, opportunity.planned_close_date = opportunity.planned_close_date, None
+        if planned is not None and planned >= timezone.localdate(at):
+            opportunity.close_date = planned
+            cause = "reopening"
+        else:
+            cause = "reopening-past"
     opportunity.lost_reason = (
         (lost_reason or opportunity.lost_reason).strip() if stage.is_lost else ""
     )
     if stage.is_won:
         account_won(account_id=opportunity.account_id, by=by, on=opportunity.closed_date, at=at)
+    return cause
 
 
 def _check_contact(contact: Contact | None, account: Account) -> None:
@@ -160,8 +184,10 @@ def opportunity_update(
     at = at or timezone.now()
     stage = changes.pop("stage", None)
     lost_reason = changes.pop("lost_reason", None)
+    cause = None
     if stage is not None and stage.pk != current.stage_id:
-        _enter_stage(current, stage, lost_reason=lost_reason, by=by, at=at)
+        cause = _enter_stage(current, stage, lost_reason=lost_reason, by=by, at=at)
+        cause = _close_date_sent(current, cause, changes, before, at)
     elif lost_reason is not None:
         if not current.stage.is_lost:
             raise ValidationError({"lost_reason": ["Only a lost opportunity has a lost reason."]})
@@ -175,8 +201,36 @@ def opportunity_update(
         if current.is_won:
             account_won(account_id=current.account_id, by=by, on=current.closed_date, at=at)
     if records.save_changes(current, before, by=by, action="deals.opportunity.changed", at=at):
-        _record_history(current, before, by=by, at=at)
+        _record_history(current, before, by=by, at=at, cause=cause)
     return current
+
+
+def _close_date_sent(current: Opportunity, cause: str | None, changes: dict, before, at):
+    """Reconcile a close date sent with a stage move with what closing or reopening set.
+
+    A form sends the close date it showed: unchanged, it is not a choice. Closing sets the
+    day of closing whatever was sent; reopening keeps a date the rep typed (a choice, not the
+    planned one put back), and needs one when the planned date has passed.
+    """
+    sent = changes.get("close_date")
+    typed = sent is not None and sent != before["close_date"]
+    if cause is None:
+        return None
+    if cause == "closing" or not typed:
+        changes.pop("close_date", None)
+    if cause == "closing":
+        return cause
+    if typed:  # reopening on a date the rep chose
+        if sent < timezone.localdate(at):
+            raise ValidationError({"close_date": ["Reopen with a close date from today on."]})
+        return None
+    if cause == "reopening-past":
+        planned = before["planned_close_date"]
+        when = f", {planned:%b %-d, %Y}," if planned else ""
+        raise ValidationError(
+            {"close_date": [f"The planned close date{when} has passed: give a new one to reopen."]}
+        )
+    return cause
 
 
 def opportunity_move_stage(
