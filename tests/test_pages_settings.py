@@ -5,6 +5,7 @@ from salestrack.accounts.services import account_create, contact_create
 from salestrack.activities.services import activity_log
 from salestrack.audit.models import AuditEntry
 from salestrack.leads.services import lead_create, lead_disqualify
+from salestrack.opportunities import pipelines
 from salestrack.opportunities.models import OpportunityHistory, Pipeline, Stage
 from salestrack.opportunities.pipelines import pipeline_create
 from salestrack.opportunities.services import opportunity_create
@@ -488,6 +489,27 @@ def test_move_stages_up_and_down(org, admin):
     first.refresh_from_db()
     assert first.position == 2
     assert AuditEntry.objects.filter(action="deals.stage.moved").count() == 1
+
+
+def test_won_and_lost_stages_stay_at_the_end(org, admin):
+    last_open, won = stages()["Negotiation"], stages()["Closed won"]
+    past = admin.post(f"/settings/stages/{last_open.pk}/move/", {"direction": "down"})
+    assert past.status_code == 400
+    assert "cannot move after the won and lost stages" in past.content.decode()
+    into = admin.post(f"/settings/stages/{won.pk}/move/", {"direction": "up"})
+    assert into.status_code == 400 and "cannot move among the open ones" in into.content.decode()
+    moved = admin.post(f"/settings/stages/{last_open.pk}/move/", {"direction": "up"}, follow=True)
+    assert "Stage Negotiation moved up." in moved.content.decode()
+    # A stage that becomes won goes to the end; one that reopens, before the closed ones.
+    proposal = stages()["Proposal"]
+    pipelines.stage_update(stage=proposal, by=org.admin, is_won=True)
+    names = list(
+        Stage.objects.filter(pipeline__is_default=True)
+        .order_by("position")
+        .values_list("name", "is_won", "is_lost")
+    )
+    assert [n for n, won_, lost in names if not (won_ or lost)] == [n for n, *_ in names][:4]
+    assert "Proposal" in [n for n, *_ in names[4:]]
 
 
 def test_csrf_is_enforced(org):

@@ -159,7 +159,12 @@ def stage_update(
         raise ValidationError({flags[0]: [message]})
     if flags and (missing := _incomplete(stages)):
         raise ValidationError({flags[0]: [missing]})
+    at = at or timezone.now()
     records.save_changes(current, before, by=by, action="deals.stage.changed", at=at)
+    # A stage that became won or lost goes to the end, one that reopened before the closed ones.
+    ordered = [s for s in stages if not s.is_closed] + [s for s in stages if s.is_closed]
+    if ordered != stages:
+        _renumber(ordered, by=by, at=at, moved=current)
     return current
 
 
@@ -177,6 +182,10 @@ def stage_move(
         where = "first" if direction == "up" else "last"
         raise ValidationError({"direction": [f"{stages[index].name} is already {where}."]})
     moved = stages[index]
+    if moved.is_closed != stages[other].is_closed:
+        # Won and lost stages stay at the end: a deal walks the open ones, then closes.
+        where = "after the won and lost stages" if not moved.is_closed else "among the open ones"
+        raise ValidationError({"direction": [f"{moved.name} cannot move {where}."]})
     stages[index], stages[other] = stages[other], stages[index]
     _renumber(stages, by=by, at=at or timezone.now(), moved=moved)
     return moved

@@ -331,6 +331,7 @@ def stage_move(request, pk):
         pipelines.stage_move(stage=stage, by=request.user, direction=request.POST.get("direction"))
     except ValidationError as error:
         return _refused(request, error, _pipelines_page)
+    messages.success(request, f"Stage {stage.name} moved {request.POST['direction']}.")
     return _back_to(stage.pipeline_id)
 
 
