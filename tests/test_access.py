@@ -111,5 +111,5 @@ def test_my_day_and_tasks_take_the_view_parameter(org, tasks, url):
     team = manager.get(f"{url}?view=team").content.decode()
     assert {"Task-rob", "Task-tess"} <= set(subjects(team)) and "Task-otto" not in team
     assert 'view=team"' in team and "scope=" not in team
-    assert not subjects(manager.get(f"{url}?scope=team").content.decode())  # the old name
     assert not subjects(manager.get(f"{url}?view=mine").content.decode())
+    assert not subjects(manager.get(f"{url}?scope=team").content.decode())  # the old name

@@ -166,7 +166,7 @@ def test_filters_by_owner_team_and_view(org, stages):
     manager = signed_in(org.manager)
     assert set(card_ids(manager.get("/board/").content.decode())) == {mine.pk, reps.pk}
     assert card_ids(manager.get("/board/?view=mine").content.decode()) == [mine.pk]
-    by_owner = manager.get(f"/board/?owner={org.rep.pk}")
+    by_owner = manager.get(f"/board/?view=team&owner={org.rep.pk}")
     assert card_ids(by_owner.content.decode()) == [reps.pk]
     admin = signed_in(org.admin)
     by_team = admin.get(f"/board/?team={org.team_b.pk}")

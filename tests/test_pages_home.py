@@ -52,7 +52,7 @@ TEAM = {
 
 @pytest.mark.parametrize("viewer", list(MINE))
 def test_my_day_shows_only_my_records(org, world, viewer):
-    page = signed_in(getattr(org, viewer)).get("/")
+    page = signed_in(getattr(org, viewer)).get("/?view=mine")
     assert page.status_code == 200
     html = page.content.decode()
     assert {who for who in NAMES if shown(html, who)} == MINE[viewer]

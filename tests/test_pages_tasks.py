@@ -37,7 +37,7 @@ TEAM = {
 
 @pytest.mark.parametrize("viewer", list(MINE))
 def test_task_list_shows_my_tasks(org, world, viewer):
-    page = signed_in(getattr(org, viewer)).get("/tasks/")
+    page = signed_in(getattr(org, viewer)).get("/tasks/?view=mine")
     assert page.status_code == 200
     assert subjects(page.content.decode()) == MINE[viewer]
 

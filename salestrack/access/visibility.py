@@ -299,7 +299,7 @@ def in_view(user, view: str, model: type[Model]) -> Q | None:
     if view == "mine":
         return Q(**{f"{owner}_id": user.pk})
     if view == "team":
-        teams = subtree_team_ids(user) | ({user.team_id} if user.team_id else set())
+        teams = managed_team_ids(user) | ({user.team_id} if user.team_id else set())
         return Q(**{f"{owner}_id": user.pk}) | Q(**{f"{owner}__team_id__in": sorted(teams)})
     return None
 

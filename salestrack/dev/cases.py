@@ -173,7 +173,7 @@ def _writes(client: Client, rep: User) -> list[Case]:
     counter = itertools.count()
     soon = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
     stages = list(Stage.objects.filter(pipeline__is_default=True, is_won=False, is_lost=False))
-    deals = itertools.cycle(
+    opportunities = itertools.cycle(
         Opportunity.objects.filter(owner=rep, is_closed=False).values_list("pk", flat=True)[:200]
     )
     account = Account.objects.filter(owner=rep).values_list("pk", flat=True).first()
@@ -190,7 +190,7 @@ def _writes(client: Client, rep: User) -> list[Case]:
     def move_stage():
         stage = stages[next(counter) % len(stages)]
         return client.patch(
-            f"/api/v1/opportunities/{next(deals)}",
+            f"/api/v1/opportunities/{next(opportunities)}",
             {"stage_id": stage.pk},
             content_type="application/json",
         )

@@ -10,14 +10,14 @@ from itertools import count
 
 from salestrack.dev.gen_accounts import Accounts
 from salestrack.dev.gen_base import DAY, HOUR, Context, spread
-from salestrack.dev.gen_deals import FRESH, ROT, TASK, Deals
 from salestrack.dev.gen_leads import CONVERTED, DISQUALIFIED, NEW, NURTURING, WORKING, Leads
+from salestrack.dev.gen_opportunities import FRESH, ROT, TASK, Opportunities
 from salestrack.dev.gen_words import (
     BODIES,
-    DEAL_TOUCHES,
     FRESH_TOUCHES,
     LEAD_TOUCHES,
     NEXT_STEPS,
+    OPPORTUNITY_TOUCHES,
     RECORD_TOUCHES,
 )
 
@@ -40,22 +40,25 @@ ACTIVITY_COLUMNS = (
     "updated_at",
 )
 # Shares of the activities left after the required ones.
-SHARES = {"deals": 0.48, "leads": 0.36, "contacts": 0.09}  # accounts: the rest
+SHARES = {"opportunities": 0.48, "leads": 0.36, "contacts": 0.09}  # accounts: the rest
 LEAD_WEIGHT = {NEW: 0, WORKING: 3, NURTURING: 1, CONVERTED: 4, DISQUALIFIED: 2}
 
 
 class Activities:
-    def __init__(self, ctx: Context, accounts: Accounts, deals: Deals, leads: Leads):
-        self.ctx, self.accounts, self.deals, self.leads = ctx, accounts, deals, leads
+    def __init__(
+        self, ctx: Context, accounts: Accounts, opportunities: Opportunities, leads: Leads
+    ):
+        self.ctx, self.accounts, self.leads = ctx, accounts, leads
+        self.opportunities = opportunities
         self.ids = count(1)
 
     def rows(self):
-        ctx, deals = self.ctx, self.deals
-        required = sum(bool(flags & FRESH) + bool(flags & TASK) for flags in deals.flags)
+        ctx, opportunities = self.ctx, self.opportunities
+        required = sum(bool(flags & FRESH) + bool(flags & TASK) for flags in opportunities.flags)
         rest = max(0, ctx.size.activities - required)
         budgets = {kind: int(rest * share) for kind, share in SHARES.items()}
         budgets["accounts"] = rest - sum(budgets.values())
-        yield from self._deals(budgets["deals"])
+        yield from self._opportunities(budgets["opportunities"])
         yield from self._leads(budgets["leads"])
         yield from self._contacts(budgets["contacts"])
         yield from self._accounts(budgets["accounts"])
@@ -99,44 +102,48 @@ class Activities:
             done_at or occurred,
         )
 
-    def _deals(self, budget: int):
+    def _opportunities(self, budget: int):
         """On each deal, between its creation and its close (a rotting one: its last move)."""
-        ctx, rng, clock, deals = self.ctx, self.ctx.rng, self.ctx.clock, self.deals
+        ctx, rng, clock, opportunities = self.ctx, self.ctx.rng, self.ctx.clock, self.opportunities
         now, n_open = clock.now, ctx.stages.n_open
         ends = []
-        for p in deals.order:
-            flags = deals.flags[p]
+        for p in opportunities.order:
+            flags = opportunities.flags[p]
             if flags & ROT:  # nothing done since its last move
-                ends.append(deals.entered[p] - 60)
-            elif deals.stage[p] >= n_open:
-                ends.append(deals.end[p])
+                ends.append(opportunities.entered[p] - 60)
+            elif opportunities.stage[p] >= n_open:
+                ends.append(opportunities.end[p])
             else:
                 ends.append(now - HOUR)
         weights = array(
             "q",
             (
-                int(max(0, end - deals.created[p]) // HOUR * rng.uniform(0.3, 1.7))
-                for p, end in zip(deals.order, ends, strict=True)
+                int(max(0, end - opportunities.created[p]) // HOUR * rng.uniform(0.3, 1.7))
+                for p, end in zip(opportunities.order, ends, strict=True)
             ),
         )
         for i, (p, n, hi) in enumerate(
-            zip(deals.order, spread(budget, weights), ends, strict=True)
+            zip(opportunities.order, spread(budget, weights), ends, strict=True)
         ):
-            lo, owner, flags = deals.created[p], deals.owner(p), deals.flags[p]
-            opp, account = i + 1, deals.account[p] + 1
-            start, stop = deals.path_start[p], deals.path_start[p + 1]
+            lo, owner, flags = (
+                opportunities.created[p],
+                opportunities.owner(p),
+                opportunities.flags[p],
+            )
+            opp, account = i + 1, opportunities.account[p] + 1
+            start, stop = opportunities.path_start[p], opportunities.path_start[p + 1]
             for when in sorted(clock.working(rng, lo, hi) for _ in range(n)):
                 # Fits the stage the deal was in at the time.
                 j = start
-                while j + 1 < stop and deals.path_time[j + 1] <= when:
+                while j + 1 < stop and opportunities.path_time[j + 1] <= when:
                     j += 1
-                stage = min(deals.path_stage[j], n_open - 1, len(DEAL_TOUCHES) - 1)
-                kind, subject = rng.choice(DEAL_TOUCHES[stage])
+                stage = min(opportunities.path_stage[j], n_open - 1, len(OPPORTUNITY_TOUCHES) - 1)
+                kind, subject = rng.choice(OPPORTUNITY_TOUCHES[stage])
                 yield self._row(kind, subject, owner, None, None, account, opp, when, hi)
             if flags & FRESH:  # worked lately: not rotting
-                days = ctx.stages.rotting_days[deals.stage[p]]
+                days = ctx.stages.rotting_days[opportunities.stage[p]]
                 when = clock.working(
-                    rng, max(deals.entered[p], now - days * DAY + HOUR), now - HOUR
+                    rng, max(opportunities.entered[p], now - days * DAY + HOUR), now - HOUR
                 )
                 kind, subject = rng.choice(FRESH_TOUCHES)
                 yield self._row(kind, subject, owner, None, None, account, opp, when, now)
@@ -148,12 +155,12 @@ class Activities:
 
     def _leads(self, budget: int):
         """On the leads that were worked; a converted lead's moved to what it became."""
-        rng, clock, leads, accounts, deals = (
+        rng, clock, leads, accounts, opportunities = (
             self.ctx.rng,
             self.ctx.clock,
             self.leads,
             self.accounts,
-            self.deals,
+            self.opportunities,
         )
         weights = array("q", (int(LEAD_WEIGHT[s] * rng.uniform(300, 1700)) for s in leads.status))
         for i, n in enumerate(spread(budget, weights)):
@@ -164,11 +171,11 @@ class Activities:
             hi = max(lo, leads.until[i] - 60)
             c = leads.contact[i]
             if c >= 0:
-                opp = deals.contact_opp[c]
+                opp = opportunities.contact_opp[c]
                 links = (
                     accounts.contact_rank[c] + 1,
                     accounts.contact_account[c] + 1,
-                    deals.rank[opp] + 1 if opp >= 0 else None,
+                    opportunities.rank[opp] + 1 if opp >= 0 else None,
                 )
             else:
                 links = (None, None, None)

@@ -7,7 +7,7 @@ from itertools import accumulate
 
 from salestrack.dev.gen_accounts import COMPANIES, SOURCE_NAMES, Accounts, company, email_name
 from salestrack.dev.gen_base import DAY, HOUR, RECORD_COLUMNS, Context
-from salestrack.dev.gen_deals import Deals
+from salestrack.dev.gen_opportunities import Opportunities
 from salestrack.dev.gen_org import Org
 from salestrack.dev.gen_words import (
     DISQUALIFY_REASONS,
@@ -57,8 +57,8 @@ class Leads:
     """Writes the leads and keeps, per lead, what its activities need: when it was worked,
     by whom, its status and (converted) the contact it became."""
 
-    def __init__(self, ctx: Context, org: Org, accounts: Accounts, deals: Deals):
-        self.ctx, self.org, self.accounts, self.deals = ctx, org, accounts, deals
+    def __init__(self, ctx: Context, org: Org, accounts: Accounts, opportunities: Opportunities):
+        self.ctx, self.org, self.accounts, self.opportunities = ctx, org, accounts, opportunities
         self.n = ctx.size.leads
         self.created, self.owner, self.until = array("i"), array("i"), array("i")
         self.status, self.contact = array("b"), array("i")
@@ -167,14 +167,19 @@ class Leads:
 
     def _converted(self, lead_id: int, t: int, c: int) -> tuple:
         """A lead that became contact c: the contact and its account repeat its details."""
-        rng, clock, accounts, deals = self.ctx.rng, self.ctx.clock, self.accounts, self.deals
+        rng, clock, accounts, opportunities = (
+            self.ctx.rng,
+            self.ctx.clock,
+            self.accounts,
+            self.opportunities,
+        )
         a = accounts.contact_account[c]
         owner = accounts.owner[a]
         first, last, email, phone, title = accounts.person(c)
         name, website, industry, _ = accounts.company(a)
         converted_at = accounts.contact_created[c]
         self._keep(t, owner, CONVERTED, converted_at, c)
-        opp = deals.contact_opp[c]
+        opp = opportunities.contact_opp[c]
         return (
             lead_id,
             owner,
@@ -199,5 +204,5 @@ class Leads:
             owner,
             a + 1,
             accounts.contact_rank[c] + 1,
-            deals.rank[opp] + 1 if opp >= 0 else None,
+            opportunities.rank[opp] + 1 if opp >= 0 else None,
         )

@@ -177,8 +177,8 @@ PRODUCTS = [
     "Licences",
     "Hardware bundle",
 ]
-NEW_DEALS = ["rollout", "pilot", "upgrade", "migration", "evaluation", "project"]
-REPEAT_DEALS = ["expansion", "renewal", "add-on", "upsell", "extension"]
+NEW_OPPORTUNITIES = ["rollout", "pilot", "upgrade", "migration", "evaluation", "project"]
+REPEAT_OPPORTUNITIES = ["expansion", "renewal", "add-on", "upsell", "extension"]
 
 # Where leads come from (PRODUCT.md section 2) and how often.
 LEAD_SOURCES = {
@@ -254,7 +254,7 @@ LEAD_TOUCHES = [
     ("note", "Downloaded the whitepaper twice"),
     ("task", "Call back next week"),
 ]
-DEAL_TOUCHES = [
+OPPORTUNITY_TOUCHES = [
     [
         ("call", "Discovery call"),
         ("email", "Sent the intro deck"),

@@ -7,7 +7,7 @@ except that no audit log entries are made. The parts, in the order they run:
 
 - gen_org.py: teams and users;
 - gen_accounts.py: accounts and contacts, planned first, since deals and leads depend on them;
-- gen_deals.py: opportunities and their history (which also makes accounts customers);
+- gen_opportunities.py: opportunities and their history (which also makes accounts customers);
 - gen_leads.py: leads, the converted ones repeating the contact and account they became;
 - gen_activities.py: activities on all of them.
 """
@@ -26,8 +26,8 @@ from salestrack.activities.models import Activity
 from salestrack.dev.gen_accounts import ACCOUNT_COLUMNS, CONTACT_COLUMNS, Accounts
 from salestrack.dev.gen_activities import ACTIVITY_COLUMNS, Activities
 from salestrack.dev.gen_base import SIZES, Clock, Context, Stages
-from salestrack.dev.gen_deals import HISTORY_COLUMNS, OPPORTUNITY_COLUMNS, Deals
 from salestrack.dev.gen_leads import LEAD_COLUMNS, Leads
+from salestrack.dev.gen_opportunities import HISTORY_COLUMNS, OPPORTUNITY_COLUMNS, Opportunities
 from salestrack.dev.gen_org import TEAM_COLUMNS, USER_COLUMNS, build
 from salestrack.dev.gen_writer import Writer
 from salestrack.leads.models import Lead
@@ -78,7 +78,7 @@ def generate(
 
     org = build(ctx, password_hash=make_password(password))
     accounts = Accounts(ctx, org)
-    deals = Deals(ctx, org, accounts)
+    opportunities = Opportunities(ctx, org, accounts)
     out(f"{'plan':26} {'':>10} {'':4} {time.monotonic() - started:7.1f} s")
 
     # A team names its manager and a user their team: one transaction for both.
@@ -89,13 +89,18 @@ def generate(
     contacts = len(accounts.contact_order)
     writer.write("accounts_contact", CONTACT_COLUMNS, accounts.contact_rows(), contacts)
     with schema.deals_in_bulk(connection):
-        writer.write("deals_opportunity", OPPORTUNITY_COLUMNS, deals.opportunity_rows(), deals.n)
+        writer.write(
+            "deals_opportunity",
+            OPPORTUNITY_COLUMNS,
+            opportunities.opportunity_rows(),
+            opportunities.n,
+        )
     writer.write(
-        "deals_opportunityhistory", HISTORY_COLUMNS, deals.history_rows(), ctx.size.history
+        "deals_opportunityhistory", HISTORY_COLUMNS, opportunities.history_rows(), ctx.size.history
     )
-    leads = Leads(ctx, org, accounts, deals)
+    leads = Leads(ctx, org, accounts, opportunities)
     writer.write("leads_lead", LEAD_COLUMNS, leads.rows(), leads.n)
-    activities = Activities(ctx, accounts, deals, leads)
+    activities = Activities(ctx, accounts, opportunities, leads)
     writer.write("activities_activity", ACTIVITY_COLUMNS, activities.rows(), ctx.size.activities)
     writer.finish()
 

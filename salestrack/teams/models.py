@@ -35,6 +35,9 @@ class User(AbstractUser):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
+    # The last "mine / my team / all" the user picked on My Day, a list or the board; "" until
+    # they pick (web.pages.chosen_view then starts a manager on their team).
+    view = models.CharField(max_length=10, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["username"]

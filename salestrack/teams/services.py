@@ -167,6 +167,17 @@ def user_reactivate(*, user: User, by: User, at: datetime.datetime | None = None
     return current
 
 
+def user_prefer_view(*, user: User, view: str) -> None:
+    """Remember the view the user picked, for the next page they open.
+
+    A display preference of the user's own, not a change to the directory: saved without an
+    audit entry, and by anyone for themselves.
+    """
+    if user.view != view:
+        user.view = view
+        user.save(update_fields=["view"])
+
+
 TEAM_FIELDS = {"name", "parent", "manager"}
 
 

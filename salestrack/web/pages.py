@@ -20,14 +20,33 @@ from salestrack.lib import keyset
 from salestrack.lib.errors import ServiceError, StaleVersion
 from salestrack.lib.ids import parse_id
 from salestrack.search import index
+from salestrack.teams.services import user_prefer_view
 
 PAGE_SIZE = 50
 VIEWS = [("mine", "Mine"), ("team", "My team"), ("all", "All I can see")]
 
 
+def chosen_view(request, allowed: list[str], default: str) -> str:
+    """The view a page opens on: the one asked for (`?view=`, remembered for next time), else
+    the one the user last picked, else "team" for someone who manages a team, else `default`.
+    """
+    user = request.user
+    if user.view in allowed:
+        usual = user.view
+    elif "team" in allowed and visibility.managed_team_ids(user):
+        usual = "team"
+    else:
+        usual = default
+    asked = request.GET.get("view")
+    if asked in allowed and asked != usual:
+        user_prefer_view(user=user, view=asked)  # a write only when the choice changes
+        return asked
+    return usual
+
+
 def scope(request, queryset: QuerySet) -> tuple[QuerySet, str]:
-    """Narrow a visible queryset to the view the user picked (`?view=`): mine, my team, or all."""
-    view = request.GET.get("view", "all")
+    """Narrow a visible queryset to the view the user picked: mine, my team, or all."""
+    view = chosen_view(request, [key for key, _ in VIEWS], "all")
     q = visibility.in_view(request.user, view, queryset.model)
     return (queryset, "all") if q is None else (queryset.filter(q), view)
 

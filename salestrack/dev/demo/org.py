@@ -1,6 +1,7 @@
 """The demo's teams and users, and the logins table `salestrack demo` prints."""
 
 import csv
+import datetime
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -31,8 +32,10 @@ def read_csv(name: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def create_org(rng: random.Random) -> tuple[dict[str, list[User]], dict[int, float]]:
-    """Create the admin, the teams with their managers, and the reps.
+def create_org(
+    rng: random.Random, *, at: datetime.datetime
+) -> tuple[dict[str, list[User]], dict[int, float]]:
+    """Create the admin, the teams with their managers, and the reps, `at` the founding.
 
     Returns the reps by region ("East", "West") and each rep's skill, a factor on their win rate
     and activity: some reps sell better than others, and the leaderboard should show it.
@@ -40,20 +43,24 @@ def create_org(rng: random.Random) -> tuple[dict[str, list[User]], dict[int, flo
     agents = defaultdict(list)
     for row in read_csv("maven_sales_teams.csv"):
         agents[row["manager"]].append(row["sales_agent"])
-    admin = _user("Sales Ops", User.Role.ADMIN, None, by=None, username="admin")
+    admin = _user("Sales Ops", User.Role.ADMIN, None, by=None, at=at, username="admin")
     teams, reps = {}, defaultdict(list)
     for name, parent, manager in ORG:
-        boss = _user(manager, User.Role.MANAGER, None, by=admin)
-        teams[name] = team_create(name=name, parent=teams.get(parent), manager=boss, by=admin)
-        user_update(user=boss, by=admin, team=teams[name])
+        boss = _user(manager, User.Role.MANAGER, None, by=admin, at=at)
+        teams[name] = team_create(
+            name=name, parent=teams.get(parent), manager=boss, by=admin, at=at
+        )
+        user_update(user=boss, by=admin, team=teams[name], at=at)
         if parent in REGIONS:
             for agent in agents[manager][:REPS_PER_TEAM]:
-                reps[parent].append(_user(agent, User.Role.REP, teams[name], by=admin))
+                reps[parent].append(_user(agent, User.Role.REP, teams[name], by=admin, at=at))
     skill = {rep.pk: rng.uniform(0.7, 1.3) for region in reps.values() for rep in region}
     return reps, skill
 
 
-def _user(full_name: str, role: str, team: Team | None, *, by, username: str = "") -> User:
+def _user(
+    full_name: str, role: str, team: Team | None, *, by, at: datetime.datetime, username: str = ""
+) -> User:
     first, last = full_name.split(" ", 1)
     username = username or first.lower()
     return user_create(
@@ -65,6 +72,7 @@ def _user(full_name: str, role: str, team: Team | None, *, by, username: str = "
         password=DEMO_PASSWORD,
         first_name=first,
         last_name=last,
+        at=at,
     )
 
 

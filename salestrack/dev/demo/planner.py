@@ -12,9 +12,9 @@ from salestrack.accounts.services import account_create, account_update, contact
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log, task_complete
 from salestrack.dev.demo import text
-from salestrack.dev.demo.deals import fresh, plan_opportunity
-from salestrack.dev.demo.org import EMAIL_DOMAIN, create_org, read_csv
-from salestrack.dev.demo.timeline import Calendar, Clock, Ref, running_clock
+from salestrack.dev.demo.opportunities import fresh, plan_opportunity
+from salestrack.dev.demo.org import create_org, read_csv
+from salestrack.dev.demo.timeline import Calendar, Ref
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_convert, lead_create, lead_disqualify, lead_update
 from salestrack.opportunities.models import Opportunity, OpportunityHistory, Pipeline
@@ -38,14 +38,10 @@ COUNTED = {
 def build(*, seed: int = 1, scale: float = 1.0) -> dict[str, int]:
     """Create the demo org and its selling history in one transaction; return counts."""
     plan = Plan(random.Random(seed), scale)
-    with transaction.atomic(), running_clock(plan.clock):
+    with transaction.atomic():
         plan.create_org()
         plan.plan()
         plan.run()
-        # date_joined is a field default the clock cannot reach: a queryset update backdates
-        # it to when the org was set up (acceptable for demo data only).
-        users = User.objects.filter(email__endswith="@" + EMAIL_DOMAIN)
-        users.update(date_joined=plan.cal.moment(plan.cal.founded))
     return {label: model.objects.count() for label, model in COUNTED.items()}
 
 
@@ -99,7 +95,11 @@ class Plan:
         self.rng = rng
         self.scale = scale
         self.cal = Calendar(timezone.localdate())
-        self.clock = Clock()
+        # The moment of the event that is running (the org's founding before the events run):
+        # every service the event calls is told that its write happened then (`at=`), so that
+        # created_at, stage_entered_at, closed dates, history rows, the audit log and activities
+        # all tell one story.
+        self.now = self.cal.moment(self.cal.founded)
         self.events = []
         self.products = [row["product"] for row in read_csv("maven_products.csv")]
         stages = list(Pipeline.objects.get(is_default=True).stages.all())
@@ -109,8 +109,7 @@ class Plan:
         self.opportunities = 0
 
     def create_org(self) -> None:
-        self.clock.now = self.cal.moment(self.cal.founded)
-        self.reps, self.skill = create_org(self.rng)
+        self.reps, self.skill = create_org(self.rng, at=self.now)
         self.admin = User.objects.get(username="admin")
 
     def at(self, x: float, fn, *args, **kwargs) -> None:
@@ -118,7 +117,7 @@ class Plan:
 
     def run(self) -> None:
         for x, _, fn, args, kwargs in sorted(self.events, key=lambda e: e[:2]):
-            self.clock.now = self.cal.moment(x)
+            self.now = self.cal.moment(x)
             fn(*args, **kwargs)
 
     def when(self, lo: float | None = None, hi: float | None = None) -> float:
@@ -217,13 +216,14 @@ class Plan:
                 industry=company.industry,
                 description=company.description,
                 parent=parent if mine else None,
+                at=self.now,
                 **self.address(company),
             )
             if not mine:
                 # A rep links only accounts they see: sales ops puts a subsidiary in another
                 # rep's territory under its group.
                 company.account = account_update(
-                    account=company.account, by=self.admin, parent=parent
+                    account=company.account, by=self.admin, parent=parent, at=self.now
                 )
 
         self.at(x, create)
@@ -237,6 +237,7 @@ class Plan:
             person.contact = contact_create(
                 by=company.owner,
                 account=company.account,
+                at=self.now,
                 **self.address(company),
                 **person.fields(),
             )
@@ -246,20 +247,32 @@ class Plan:
     def activity(self, x: float, kind: str, subject: str, owner: User, **on) -> None:
         """Log an activity at x; a task falls due a few days later and is mostly done then."""
         if kind != Activity.Kind.TASK:
-            self.at(x, lambda: activity_log(by=owner, kind=kind, subject=subject, **resolve(on)))
+            self.at(
+                x,
+                lambda: activity_log(
+                    by=owner, kind=kind, subject=subject, at=self.now, **resolve(on)
+                ),
+            )
             return
         due = x + self.rng.uniform(1, 8)
         task = Ref()
 
         def add():
             task.obj = activity_log(
-                by=owner, kind=kind, subject=subject, due_date=self.cal.date(due), **resolve(on)
+                by=owner,
+                kind=kind,
+                subject=subject,
+                due_date=self.cal.date(due),
+                at=self.now,
+                **resolve(on),
             )
 
         self.at(x, add)
         done = due + self.rng.uniform(-1, 1.5)
         if done < self.cal.now and self.rng.random() < 0.9:  # the rest go overdue
-            self.at(max(done, x + 0.01), lambda: task_complete(task=task.obj, by=owner))
+            self.at(
+                max(done, x + 0.01), lambda: task_complete(task=task.obj, by=owner, at=self.now)
+            )
 
     def plan_lead(self, company: Company, *, convert: bool) -> None:
         """A lead comes in, is worked, then converted, disqualified, nurtured or left open."""
@@ -278,6 +291,7 @@ class Plan:
                 source=source,
                 industry=company.industry,
                 score=score,
+                at=self.now,
                 **self.address(company),
                 **person.fields(),
             )
@@ -287,7 +301,9 @@ class Plan:
         if not convert and (age < 3 and r.random() < 0.6 or r.random() < 0.08):
             return  # not touched yet
         working = x + r.uniform(0.1, min(3, age))
-        self.at(working, lambda: lead_update(lead=lead.obj, by=owner, status="working"))
+        self.at(
+            working, lambda: lead_update(lead=lead.obj, by=owner, status="working", at=self.now)
+        )
         end = min(working + r.uniform(3, 35), cal.now - 1 if convert else cal.now)
         for _ in range(r.choice([1, 1, 1, 1, 2, 3])):
             kind, subject = r.choice(text.LEAD_TOUCHES)
@@ -297,9 +313,15 @@ class Plan:
         elif end < cal.now - 1 and r.random() < 0.75:
             if r.random() < 0.62:
                 reason = r.choice(text.DISQUALIFY_REASONS)
-                self.at(end, lambda: lead_disqualify(lead=lead.obj, by=owner, reason=reason))
+                self.at(
+                    end,
+                    lambda: lead_disqualify(lead=lead.obj, by=owner, reason=reason, at=self.now),
+                )
             else:
-                self.at(end, lambda: lead_update(lead=lead.obj, by=owner, status="nurturing"))
+                self.at(
+                    end,
+                    lambda: lead_update(lead=lead.obj, by=owner, status="nurturing", at=self.now),
+                )
                 if r.random() < 0.4:
                     self.activity(end + 0.01, "task", "Send the newsletter", owner, lead=lead)
         elif r.random() < 0.7:
@@ -311,20 +333,21 @@ class Plan:
         company.since = min(company.since, x)
         person.since = x
         company.contacts.append(person)
-        deal = None
+        opportunity = None
         if self.rng.random() < 0.92:
-            deal = plan_opportunity(self, company, x, lead=lead)
+            opportunity = plan_opportunity(self, company, x, lead=lead)
 
         def convert():
             done = lead_convert(
                 lead=lead.obj,
                 by=company.owner,
                 account=fresh(company.account) if existing else None,
-                opportunity=deal.draft if deal else None,
+                opportunity=opportunity.draft if opportunity else None,
+                at=self.now,
             )
             company.account, person.contact = done.account, done.contact
-            if deal:
-                deal.obj = done.opportunity
+            if opportunity:
+                opportunity.obj = done.opportunity
 
         self.at(x, convert)
 

@@ -108,8 +108,8 @@ CONVERTING_SOURCES = {
     "API": 5,
 }
 DIRECT_SOURCES = ["Outbound", "Outbound", "Referral", "Partner"]
-NEW_DEALS = ["rollout", "pilot", "upgrade", "refresh"]
-REPEAT_DEALS = ["expansion", "renewal", "add-on"]
+NEW_OPPORTUNITIES = ["rollout", "pilot", "upgrade", "refresh"]
+REPEAT_OPPORTUNITIES = ["expansion", "renewal", "add-on"]
 
 LEAD_TOUCHES = [
     ("call", "Intro call: left a voicemail"),
@@ -119,7 +119,7 @@ LEAD_TOUCHES = [
     ("call", "Qualification call"),
 ]
 # By open stage: Prospecting, Qualification, Needs analysis, Proposal, Negotiation.
-DEAL_TOUCHES = [
+OPPORTUNITY_TOUCHES = [
     [
         ("call", "Discovery call"),
         ("email", "Sent the intro deck"),

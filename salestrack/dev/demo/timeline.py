@@ -1,8 +1,6 @@
-"""Time for the demo: business days, and the clock the services read while events run."""
+"""Time for the demo: business days, and the moments its events happen at."""
 
 import datetime
-from contextlib import contextmanager
-from unittest import mock
 
 from django.utils import timezone
 
@@ -33,26 +31,6 @@ class Calendar:
     def moment(self, x: float) -> datetime.datetime:
         start = datetime.datetime.combine(self.date(x), datetime.time(8))
         return timezone.make_aware(start + datetime.timedelta(hours=10 * (x % 1)))
-
-
-class Clock:
-    """Stands in for django.utils.timezone.now while the demo's events run."""
-
-    def __init__(self):
-        self.now = timezone.now()
-
-    def __call__(self) -> datetime.datetime:
-        return self.now
-
-
-@contextmanager
-def running_clock(clock: Clock):
-    # The services stamp what they write with timezone.now(): created_at, stage_entered_at,
-    # closed dates, history rows, the audit log, activities. Setting that clock to the moment of
-    # each event makes them all tell one story, without rewriting append-only history
-    # afterwards. Only the demo does this, in a command (or a test) that nothing else runs in.
-    with mock.patch.object(timezone, "now", clock):
-        yield
 
 
 class Ref:

@@ -17,6 +17,7 @@ from salestrack.lib.ids import parse_id
 from salestrack.opportunities.models import Opportunity
 from salestrack.search import index
 from salestrack.teams.models import User
+from salestrack.web import pages
 from salestrack.web import search as site_search
 from salestrack.web.forms import record_label
 
@@ -29,10 +30,9 @@ TASK_RELATED = ["owner", *TASK_RECORDS]
 
 
 def view_of(request) -> str:
-    """`?view=team` when a manager or an admin asks for it; everyone else sees their own."""
-    wanted = request.GET.get("view")
+    """Mine, or my team's for a manager or an admin (everyone's): as picked, or remembered."""
     leads_people = request.user.role in (User.Role.MANAGER, User.Role.ADMIN)
-    return "team" if wanted == "team" and leads_people else "mine"
+    return pages.chosen_view(request, ["mine", "team"] if leads_people else ["mine"], "mine")
 
 
 def view_choices(user) -> list[tuple[str, str]]:

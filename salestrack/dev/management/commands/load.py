@@ -31,8 +31,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         rep = people["rep"]
         token = token_create(user=rep, name="load")
-        deal = Opportunity.objects.filter(owner=rep, is_closed=False).first()
-        stage = Stage.objects.filter(pipeline_id=deal.pipeline_id, is_won=False, is_lost=False)
+        opportunity = Opportunity.objects.filter(owner=rep, is_closed=False).first()
+        stage = Stage.objects.filter(
+            pipeline_id=opportunity.pipeline_id, is_won=False, is_lost=False
+        )
         soon = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
         scenarios = [
             Scenario("minimal JSON view", [("GET", "/api/v1/ping", None, 1)]),
@@ -42,18 +44,18 @@ class Command(BaseCommand):
                 [
                     ("GET", "/api/v1/leads?page_size=50", None, 30),
                     ("GET", "/api/v1/opportunities?page_size=50", None, 20),
-                    ("GET", f"/api/v1/opportunities/{deal.pk}", None, 15),
+                    ("GET", f"/api/v1/opportunities/{opportunity.pk}", None, 15),
                     ("GET", "/api/v1/activities?page_size=20", None, 15),
                     ("POST", "/api/v1/leads", {"last_name": "Load {n}", "company": "Load"}, 10),
                     (
                         "POST",
                         "/api/v1/activities",
-                        {"kind": "call", "subject": "Load", "opportunity_id": deal.pk},
+                        {"kind": "call", "subject": "Load", "opportunity_id": opportunity.pk},
                         5,
                     ),
                     (
                         "PATCH",
-                        f"/api/v1/opportunities/{deal.pk}",
+                        f"/api/v1/opportunities/{opportunity.pk}",
                         {"stage_id": stage.first().pk, "close_date": soon},
                         5,
                     ),

@@ -18,7 +18,7 @@ from salestrack.opportunities.services import (
 if TYPE_CHECKING:
     from salestrack.dev.demo.planner import Company, Plan
 
-TYPICAL_DEAL = 15000  # the median deal in USD
+TYPICAL_OPPORTUNITY = 15000  # the median deal in USD
 WIN_RATE = 0.36  # of closed deals, before the rep's skill
 # How far open deals have got, from Prospecting to Negotiation: more of them early on.
 OPEN_STAGE_WEIGHTS = [30, 25, 20, 15, 10]
@@ -37,7 +37,7 @@ def plan_opportunity(plan: "Plan", company: "Company", x: float, lead: Ref | Non
     """
     r, cal, owner = plan.rng, plan.cal, company.owner
     plan.opportunities += 1
-    amount = TYPICAL_DEAL * company.size * r.lognormvariate(0, 0.9)
+    amount = TYPICAL_OPPORTUNITY * company.size * r.lognormvariate(0, 0.9)
     amount = Decimal(max(500, round(amount, -2 if amount > 5000 else -1)))
     cycle = min(250, max(8, r.lognormvariate(math.log(60), 0.5) * company.size**0.5))
     end = min(x + cycle, cal.now + FUTURE - r.uniform(0, 10))
@@ -64,38 +64,46 @@ def plan_opportunity(plan: "Plan", company: "Company", x: float, lead: Ref | Non
     product = r.choice(plan.products)
     close = x + (end - x) * r.uniform(0.55, 1.0)
     close = end if close > end - 5 else close  # near enough: the rep got it right
-    deal = Ref()
-    deal.draft = OpportunityDraft(
-        f"{company.name} – {product} {r.choice(text.NEW_DEALS)}", cal.date(close), amount, stages[0]
+    opportunity = Ref()
+    opportunity.draft = OpportunityDraft(
+        f"{company.name} – {product} {r.choice(text.NEW_OPPORTUNITIES)}",
+        cal.date(close),
+        amount,
+        stages[0],
     )
 
     if lead is None:
         contacts = company.contacts_before(x)
         person = r.choice(contacts) if contacts else None
-        new_source, repeat_name = r.choice(text.DIRECT_SOURCES), r.choice(text.REPEAT_DEALS)
+        new_source, repeat_name = r.choice(text.DIRECT_SOURCES), r.choice(text.REPEAT_OPPORTUNITIES)
 
         def create():
             account = fresh(company.account)
             repeat = account.type == Account.Type.CUSTOMER
-            deal.obj = opportunity_create(
+            opportunity.obj = opportunity_create(
                 by=owner,
                 account=account,
                 contact=person and person.contact,
-                name=f"{company.name} – {product} {repeat_name}" if repeat else deal.draft.name,
-                close_date=deal.draft.close_date,
+                name=f"{company.name} – {product} {repeat_name}"
+                if repeat
+                else opportunity.draft.name,
+                close_date=opportunity.draft.close_date,
                 amount=amount,
                 stage=stages[0],
                 source="Existing customer" if repeat else new_source,
+                at=plan.now,
             )
 
         plan.at(x, create)
 
     def update(**changes):
-        deal.obj = opportunity_update(opportunity=deal.obj, by=owner, **changes)
+        opportunity.obj = opportunity_update(
+            opportunity=opportunity.obj, by=owner, at=plan.now, **changes
+        )
 
     def move(stage, reason=None):
-        deal.obj = opportunity_move_stage(
-            opportunity=deal.obj, by=owner, stage=stage, lost_reason=reason
+        opportunity.obj = opportunity_move_stage(
+            opportunity=opportunity.obj, by=owner, stage=stage, lost_reason=reason, at=plan.now
         )
 
     for stage, t in zip(stages[1:], entered[1:], strict=True):
@@ -124,17 +132,17 @@ def plan_opportunity(plan: "Plan", company: "Company", x: float, lead: Ref | Non
     t = x + r.uniform(0.1, 3)
     while t < last:
         stage = path[bisect_right(entered, t) - 1]
-        kind, subject = r.choice(text.DEAL_TOUCHES[stage])
-        plan.activity(t, kind, subject.format(product=product), owner, opportunity=deal)
+        kind, subject = r.choice(text.OPPORTUNITY_TOUCHES[stage])
+        plan.activity(t, kind, subject.format(product=product), owner, opportunity=opportunity)
         t += r.uniform(3, 12) / plan.skill[owner.pk]
     if outcome == "open" and r.random() < 0.8:
         t = max(x + 0.05, cal.now - r.uniform(0.05, 6))
-        plan.activity(t, "task", r.choice(text.NEXT_STEPS), owner, opportunity=deal)
+        plan.activity(t, "task", r.choice(text.NEXT_STEPS), owner, opportunity=opportunity)
     again = end + r.uniform(20, 150)
     if outcome == "won" and again < cal.now and plan.opportunities < plan.limit:
         if r.random() < 0.35:
             plan_opportunity(plan, company, again)
-    return deal
+    return opportunity
 
 
 def fresh(account: Account) -> Account:

@@ -10,10 +10,10 @@ from salestrack.dev.gen_org import Org
 from salestrack.dev.gen_words import (
     DIRECT_SOURCES,
     LOST_REASONS,
-    NEW_DEALS,
+    NEW_OPPORTUNITIES,
     NEXT_STEPS,
     PRODUCTS,
-    REPEAT_DEALS,
+    REPEAT_OPPORTUNITIES,
     REPEAT_SOURCE,
     SNOOZE_REASONS,
 )
@@ -55,7 +55,7 @@ HISTORY_COLUMNS = (
 # keep large at the 1,000,000 history rows of PRODUCT.md section 7 with room for the stage moves.
 CREATED_FIELDS = ("stage", "amount")
 
-MEDIAN_DEAL = 10_000  # USD
+MEDIAN_OPPORTUNITY = 10_000  # USD
 MEDIAN_CYCLE = 60  # days from creation to close
 WIN_RATE = 0.33  # of closed new business, before the rep's skill
 REPEAT_WIN = 1.75  # repeat sales to a customer win more often
@@ -78,7 +78,7 @@ def weights_for(weights: list[int], n: int) -> list[int]:
     return (weights + [weights[-1]] * n)[:n]
 
 
-class Deals:
+class Opportunities:
     """The plan: per opportunity (numbered by account, ids in order of creation) its facts and
     its stage path, the stages it entered and when, creation first."""
 
@@ -88,7 +88,7 @@ class Deals:
         self.account, self.contact, self.created = array("i"), array("i"), array("i")
         self.end, self.entered, self.amount = array("i"), array("i"), array("i")
         self.stage, self.flags, self.source = array("b"), array("b"), array("b")
-        self.existing, self.deal_owner = array("b"), array("i")
+        self.existing, self.opportunity_owner = array("b"), array("i")
         self.path_start, self.path_stage, self.path_time = array("i", [0]), array("b"), array("i")
         self.contact_opp = array("i", [-1]) * len(accounts.contact_account)
 
@@ -160,7 +160,7 @@ class Deals:
         if existing and rng.random() < OTHER_OWNER:
             owner = self.org.owner(rng)
         size = self.accounts.size[a]
-        amount = MEDIAN_DEAL * size * rng.lognormvariate(0, 0.8) * (0.6 if existing else 1.0)
+        amount = MEDIAN_OPPORTUNITY * size * rng.lognormvariate(0, 0.8) * (0.6 if existing else 1.0)
         amount = max(500, int(round(amount, -2 if amount >= 5000 else -1)))
         days = rng.lognormvariate(math.log(MEDIAN_CYCLE), 0.7) * size**0.3
         end = clock.at_work(t + int(min(365, max(3, days * (0.7 if existing else 1))) * DAY))
@@ -235,7 +235,7 @@ class Deals:
         self.flags.append(flags)
         self.source.append(source)
         self.existing.append(existing)
-        self.deal_owner.append(owner)
+        self.opportunity_owner.append(owner)
         self.path_stage.extend(path)
         self.path_time.append(t)
         self.path_time.extend(moved)
@@ -243,7 +243,7 @@ class Deals:
         return end if outcome == WON else -1
 
     def owner(self, p: int) -> int:
-        return self.deal_owner[p]
+        return self.opportunity_owner[p]
 
     def opportunity_rows(self):
         rng, clock, stages = self.ctx.rng, self.ctx.clock, self.ctx.stages
@@ -252,7 +252,7 @@ class Deals:
         for i, p in enumerate(self.order):
             a, stage, flags = self.account[p], self.stage[p], self.flags[p]
             closed = stage >= stages.won
-            words = REPEAT_DEALS if self.existing[p] else NEW_DEALS
+            words = REPEAT_OPPORTUNITIES if self.existing[p] else NEW_OPPORTUNITIES
             name = f"{accounts.company(a)[0]} – {rng.choice(PRODUCTS)} {rng.choice(words)}"
             c = self.contact[p]
             updated = self.entered[p]
@@ -264,7 +264,7 @@ class Deals:
             next_step = rng.choice(NEXT_STEPS) if not closed and rng.random() < 0.7 else ""
             yield (
                 i + 1,
-                self.deal_owner[p],
+                self.opportunity_owner[p],
                 1,
                 stamp(self.created[p]),
                 stamp(updated),
