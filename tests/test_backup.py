@@ -4,6 +4,8 @@ import hashlib
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 
 import psycopg
 import pytest
@@ -84,6 +86,49 @@ def test_restore_refuses_what_is_not_a_backup_and_changes_nothing(org, tmp_path)
     with pytest.raises(CommandError, match="No file"):
         call_command("restore", str(tmp_path / "missing"), yes=True)
     assert fingerprint() == before
+
+
+def test_restore_refuses_a_backup_cut_short_and_changes_nothing(org, tmp_path):
+    some_records(org)
+    path = tmp_path / "whole"
+    call_command("backup", output=path, stdout=open(os.devnull, "w"))
+    cut = tmp_path / "cut"
+    cut.write_bytes(path.read_bytes()[:2000])  # a copy that stopped early
+    lead_create(by=org.rep, last_name="After the backup")
+    before = fingerprint()
+    with pytest.raises(CommandError, match="nothing changed|failed"):
+        call_command("restore", str(cut), yes=True)
+    assert fingerprint() == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite files: the format check")
+def test_restore_refuses_another_programs_sqlite_database(org, tmp_path):
+    foreign = tmp_path / "other.sqlite3"
+    with sqlite3.connect(foreign) as other:
+        other.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    other.close()
+    before = fingerprint()
+    with pytest.raises(CommandError, match="no Salestrack tables"):
+        call_command("restore", str(foreign), yes=True)
+    assert fingerprint() == before
+
+
+def test_a_new_sqlite_database_is_private(tmp_path):
+    """The settings create the database file 0600; SQLite gives its -wal file the same mode."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"SALESTRACK_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "salestrack.settings"}
+    # Looked at while the connection is open: the last one to close removes the -wal file.
+    script = (
+        "import django, os, stat; django.setup(); from django.db import connection; "
+        "connection.cursor().execute('CREATE TABLE t (x)'); "
+        "name = connection.settings_dict['NAME']; "
+        "print([oct(stat.S_IMODE(os.stat(n).st_mode)) for n in (name, name + '-wal')])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    assert out.strip() == "['0o600', '0o600']"
+    assert (tmp_path / "salestrack.sqlite3").exists()
 
 
 def test_restore_asks_for_confirmation(org, tmp_path):

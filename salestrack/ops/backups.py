@@ -8,6 +8,7 @@ every customer's data.
 
 import datetime
 import os
+import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -32,7 +33,7 @@ def default_path() -> Path:
 def backup(path: Path) -> Path:
     if path.exists():
         raise CommandError(f"{path} exists: choose another file, a backup never overwrites.")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     _create_private(path)
     try:
         if connection.vendor == "sqlite":
@@ -87,9 +88,11 @@ def in_use() -> str:
             return f"the server, pid {pid}, per {pidfile}"
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Client sessions only: an autovacuum worker also shows the database's name, and
+            # pg_restore does not need it gone.
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
             )
             others = cursor.fetchone()[0]
         return f"{others} other connection{'s' if others != 1 else ''}" if others else ""
@@ -139,16 +142,68 @@ def _sqlite_restore(path: Path) -> None:
 
 
 def _check_kind(path: Path) -> None:
+    """Refuse, before anything changes, a file that is not a whole Salestrack backup for this
+    kind of database: another format, another program's database, a truncated copy."""
     if not path.is_file():
         raise CommandError(f"No file {path}.")
     with path.open("rb") as file:
         head = file.read(16)
-    wanted = SQLITE_MAGIC if connection.vendor == "sqlite" else PGDUMP_MAGIC
-    if not head.startswith(wanted):
-        kind = "an SQLite database" if connection.vendor == "sqlite" else "a pg_dump custom file"
+    sqlite = connection.vendor == "sqlite"
+    if not head.startswith(SQLITE_MAGIC if sqlite else PGDUMP_MAGIC):
+        kind = "an SQLite database" if sqlite else "a pg_dump custom file"
         raise CommandError(
             f"{path} is not a backup of this database (not {kind}); nothing changed."
         )
+    problem = _sqlite_problem(path) if sqlite else _pgdump_problem(path)
+    if problem:
+        raise CommandError(f"{path} is not a usable backup ({problem}); nothing changed.")
+
+
+def _sqlite_problem(path: Path) -> str:
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        check = source.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            return f"it fails SQLite's check: {check}"
+        found = source.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"
+        ).fetchone()
+    except sqlite3.DatabaseError as error:
+        return f"SQLite cannot read it: {error}"
+    finally:
+        source.close()
+    return "" if found else "no Salestrack tables in it"
+
+
+def _pgdump_problem(path: Path) -> str:
+    # The table of contents only: a file cut short in its data still passes here, and then
+    # fails inside pg_restore's single transaction, which leaves the database as it was.
+    result = subprocess.run(
+        [_client("pg_restore"), "--list", str(path)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        return f"pg_restore cannot read it: {result.stderr.strip()}"
+    if not any(
+        " TABLE " in line and "django_migrations" in line for line in result.stdout.splitlines()
+    ):
+        return "no Salestrack tables in it"
+    return ""
+
+
+def _client(name: str) -> str:
+    """A PostgreSQL client program: on PATH, or else Debian's versioned folders, newest
+    first (pg_dump reads servers of its own major version and older)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    versioned = Path("/usr/lib/postgresql").glob(f"*/bin/{name}")
+    newest = sorted(versioned, key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if newest:
+        return str(newest[-1])
+    raise CommandError(
+        f"{name} is not installed: install PostgreSQL's client programs "
+        "(postgresql-client), of the server's major version or newer."
+    )
 
 
 def _run(argv: list[str]) -> None:
@@ -165,6 +220,6 @@ def _run(argv: list[str]) -> None:
     ):
         if db.get(key):
             env[name] = str(db[key])
-    result = subprocess.run(argv, env=env, capture_output=True, text=True)
+    result = subprocess.run([_client(argv[0]), *argv[1:]], env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise CommandError(f"{argv[0]} failed: {result.stderr.strip()}")
