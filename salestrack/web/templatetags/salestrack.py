@@ -118,7 +118,7 @@ def _url(name: str, pk: int) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def deal_card(context, deal) -> str:
+def opportunity_card(context, deal) -> str:
     """A card of the pipeline board, built in Python.
 
     The board shows 20 cards in each of its columns, each with its own stage menu; rendered

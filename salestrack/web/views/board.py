@@ -110,7 +110,7 @@ class Column:
     options: str = ""  # the stage menu of its cards
 
 
-def _deals(request, filters: BoardFilters) -> tuple[QuerySet, str]:
+def _opportunities(request, filters: BoardFilters) -> tuple[QuerySet, str]:
     """The visible deals the filters select, and the view; see _window for closed deals."""
     opportunities, view = pages.scope(request, visible(request.user, Opportunity, gather=True))
     if not filters.is_valid():
@@ -169,7 +169,7 @@ def _columns(opportunities, stages: list[Stage], filters: BoardFilters) -> list[
 
 
 def _cards(opportunities, stage: Stage, filters: BoardFilters, after: str = "") -> keyset.Page:
-    # Only what a card shows (web/templatetags deal_card): the full rows of 140 deals, their
+    # Only what a card shows (web/templatetags opportunity_card): the full rows of 140 deals, their
     # accounts and owners took longer to read and convert than the rest of the board.
     cards = (
         _window(opportunities, [stage], filters)
@@ -223,7 +223,7 @@ def board(request):
     filters.list_choices()
     pipeline = filters.pipeline_chosen()
     stages = list(pipeline.stages.all()) if pipeline else []
-    opportunities, view = _deals(request, filters)
+    opportunities, view = _opportunities(request, filters)
     columns = _columns(opportunities, stages, filters)
     for column in columns:
         column.page = _cards(opportunities, column.stage, filters)
@@ -250,7 +250,7 @@ def board_column(request, stage_id):
     """The next cards of one column ("Show more"), after the cursor in ?after=."""
     stage = get_visible_or_404(request.user, Stage, stage_id)
     filters = BoardFilters(request.GET, user=request.user)
-    opportunities, _ = _deals(request, filters)
+    opportunities, _ = _opportunities(request, filters)
     page = _cards(opportunities, stage, filters, after=request.GET.get("after", ""))
     _mark_rotting(page.rows)
     stages = list(Stage.objects.filter(pipeline_id=stage.pipeline_id))
@@ -321,7 +321,7 @@ def _moved(request, opportunity: Opportunity, *, from_stage: Stage):
     stages = list(Stage.objects.filter(pipeline_id=opportunity.pipeline_id))
     # The headers count with the board's filters (sent along in the URL) so they stay true.
     changed = [s for s in stages if s.pk in (from_stage.pk, opportunity.stage_id)]
-    columns = _columns(_deals(request, filters)[0], changed, filters) if filters.is_valid() else []
+    columns = _columns(_opportunities(request, filters)[0], changed, filters) if filters.is_valid() else []
     opportunity = Opportunity.objects.select_related("account", "owner", "stage").get(
         pk=opportunity.pk
     )
