@@ -109,6 +109,16 @@ def test_ids_past_the_databases_range_are_refused_not_500(org):
     assert client_for(org.admin).get(f"/api/v1/accounts/{BIG}").status_code == 404
 
 
+@pytest.mark.parametrize("param", ["updated_since", "owner_id", "done", "kind"])
+def test_an_empty_typed_filter_is_a_400_not_no_filter(org, param):
+    response = client_for(org.rep).get("/api/v1/activities", {param: ""})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        param: ["Give a value, or leave the parameter out."]
+    }
+    assert client_for(org.rep).get("/api/v1/activities", {"q": ""}).status_code == 200
+
+
 def test_any_other_path_under_the_api_is_a_json_404(org):
     api = client_for(org.rep)
     for method in ("get", "post", "patch", "delete"):
