@@ -321,7 +321,9 @@ def _moved(request, opportunity: Opportunity, *, from_stage: Stage):
     stages = list(Stage.objects.filter(pipeline_id=opportunity.pipeline_id))
     # The headers count with the board's filters (sent along in the URL) so they stay true.
     changed = [s for s in stages if s.pk in (from_stage.pk, opportunity.stage_id)]
-    columns = _columns(_opportunities(request, filters)[0], changed, filters) if filters.is_valid() else []
+    columns = []
+    if filters.is_valid():
+        columns = _columns(_opportunities(request, filters)[0], changed, filters)
     opportunity = Opportunity.objects.select_related("account", "owner", "stage").get(
         pk=opportunity.pk
     )
