@@ -122,6 +122,7 @@ def test_an_empty_typed_filter_is_a_400_not_no_filter(org, param):
 def test_any_other_path_under_the_api_is_a_json_404(org):
     api = client_for(org.rep)
     for method in ("get", "post", "patch", "delete"):
-        response = getattr(api, method)("/api/v1/leads/1.5")
-        assert response.status_code == 404
-        assert response.json()["error"]["code"] == "not_found"
+        for path in ("/api/v1/leads/1.5", "/api/v1/deleted/a\nb\u2028c/restore"):
+            response = getattr(api, method)(path)
+            assert response.status_code == 404
+            assert response.json()["error"]["code"] == "not_found"

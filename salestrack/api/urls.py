@@ -21,5 +21,5 @@ urlpatterns = [
     path("docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
     # Last: what no route above takes (a malformed id, a typo) answers JSON too.
-    re_path(r"^(?P<rest>.*)$", views.not_found),
+    re_path(r"^(?P<rest>[\s\S]*)$", views.not_found),
 ]
