@@ -232,6 +232,13 @@ class OpportunityHistorySerializer(ModelSerializer):
         fields = ["id", "field", "old_value", "new_value", "changed_by_id", "changed_at", "cause"]
 
 
+class OpportunityHistoryPageSerializer(serializers.Serializer):
+    """A deal's whole history in the shape of a list page, with no next page."""
+
+    results = OpportunityHistorySerializer(many=True)
+    next = serializers.CharField(allow_null=True, help_text="Always null: one page holds it all.")
+
+
 class ActivitySerializer(RecordSerializer):
     lead_id = VisibleIdField(Lead, source="lead", required=False, allow_null=True)
     contact_id = VisibleIdField(Contact, source="contact", required=False, allow_null=True)

@@ -186,7 +186,8 @@ class OpportunityViewSet(RecordViewSet):
     create_service = opportunities.opportunity_create
     update_service = opportunities.opportunity_update
 
-    @extend_schema(responses=serializers.OpportunityHistorySerializer(many=True))
+    # One deal's rows, all of them: no list filters or pages (the schema once said otherwise).
+    @extend_schema(responses=serializers.OpportunityHistoryPageSerializer)
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         """Every change of stage, amount, close date, probability, category and owner.
