@@ -13,7 +13,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -105,5 +105,12 @@ def test_sequences_of_calls_keep_to_the_schema(role, tokens, app):
         def call(self, case, **kwargs):
             return case.call(app=app, headers=headers)
 
-    run = settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+    # Generate only: the records a sequence creates stay in the database, so replaying a
+    # failing sequence to shrink it draws differently and hypothesis gives up as "flaky".
+    run = settings(
+        max_examples=50,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate],
+    )
     run_state_machine_as_test(Workflow, settings=run)
