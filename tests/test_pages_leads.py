@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.test import Client
 
@@ -233,6 +235,18 @@ def test_log_a_call_inline(org, lead):
         .status_code
         == 404
     )
+
+
+def test_a_logging_error_names_the_field_by_its_label(org, lead):
+    response = signed_in(org.rep).post(
+        "/activities/log/",
+        {"lead": lead.pk, "kind": "task", "subject": "Call", "due_date": "someday"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    toast = json.loads(response["HX-Trigger"])["toast"]
+    assert toast["level"] == "error"
+    assert toast["message"].startswith("Due date: ") and "due_date" not in toast["message"]
 
 
 def test_wrong_methods_answer_405(org, lead):

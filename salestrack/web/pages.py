@@ -263,6 +263,15 @@ def _conflict(form, current) -> EditConflict:
     return EditConflict(current_version=current.version, differences=differences)
 
 
+def errors_text(form) -> str:
+    """A form's errors on one line, each after its field's label ("Due date: ..."), for a toast."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form[name].label if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return " ".join(parts)
+
+
 def toast_header(message: str, level: str = "success") -> str:
     """An HX-Trigger value that shows a toast (static/js/salestrack.js listens for it)."""
     return json.dumps({"toast": {"message": message, "level": level}})

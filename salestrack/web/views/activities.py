@@ -47,7 +47,7 @@ def activity_log(request):
         except (ValidationError, ServiceError) as exc:
             error = _message(exc)
     else:
-        error = " ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
+        error = pages.errors_text(form)
     result = error or f"{activity.get_kind_display()} logged."
     if request.htmx:
         context = {"timeline": pages.timeline(record, user=request.user), "record": record}
