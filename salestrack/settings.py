@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "axes",
     "salestrack.teams",
     "salestrack.audit",
+    "salestrack.company",
     "salestrack.accounts",
     "salestrack.opportunities",
     "salestrack.leads",
