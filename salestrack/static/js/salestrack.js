@@ -28,8 +28,20 @@
   document.body.addEventListener("toast", function (event) {
     toast(event.detail.message, event.detail.level);
   });
+  // A "keep" toast (what a bulk action skipped, and why) stays until closed: a list takes
+  // longer to read than six seconds.
   document.querySelectorAll("#toasts .toast").forEach(function (item) {
-    setTimeout(function () { item.remove(); }, 6000);
+    if (!item.classList.contains("keep")) {
+      setTimeout(function () { item.remove(); }, 6000);
+      return;
+    }
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "close";
+    close.setAttribute("aria-label", "Close");
+    close.textContent = "\u00d7";
+    close.addEventListener("click", function () { item.remove(); });
+    item.prepend(close);
   });
 
   // A partial loaded into #modal-body opens the dialog; "close-modal" closes it.
