@@ -98,4 +98,60 @@
       toast(status === 404 ? "Not found." : "Something went wrong (" + status + ").", "error");
     }
   });
+
+  // Rows ticked for a bulk action stay ticked while htmx swaps the list (a filter, a search, a
+  // page): a ticked row no longer shown stays in the bulk form as a hidden input, and the bar
+  // says how many of those there are. A whole page load (a sort, a view, the bulk action
+  // itself) starts with nothing ticked. See docs/web.md, "Phones and long names".
+  const ticked = new Set();
+  function showTicks() {
+    const form = document.getElementById("bulk");
+    if (!form) return;
+    form.querySelectorAll("input[type=hidden][name=ids]").forEach(function (input) { input.remove(); });
+    const shown = new Set();
+    form.querySelectorAll("input[type=checkbox][name=ids]").forEach(function (box) {
+      box.checked = ticked.has(box.value);
+      shown.add(box.value);
+    });
+    let away = 0;
+    ticked.forEach(function (id) {
+      if (shown.has(id)) return;
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "ids";
+      input.value = id;
+      form.appendChild(input);
+      away += 1;
+    });
+    const bar = form.querySelector(".bulk");
+    let note = form.querySelector(".bulk .ticked");
+    if (!ticked.size) { if (note) note.remove(); return; }
+    if (!note && bar) {
+      note = document.createElement("span");
+      note.className = "ticked";
+      note.setAttribute("role", "status");
+      note.innerHTML = '<span></span> <button type="button" class="link small" data-untick>Untick all</button>';
+      bar.appendChild(note);
+    }
+    if (note) {
+      note.firstChild.textContent = ticked.size + " ticked" + (away ? ", " + away + " of them not shown here" : "") + ".";
+    }
+  }
+  const bulk = document.getElementById("bulk");
+  if (bulk) {
+    bulk.querySelectorAll("input[type=checkbox][name=ids]:checked").forEach(function (box) { ticked.add(box.value); });
+    showTicks();
+  }
+  document.body.addEventListener("change", function (event) {
+    const box = event.target;
+    if (!box.matches("#bulk input[type=checkbox][name=ids]")) return;
+    if (box.checked) ticked.add(box.value); else ticked.delete(box.value);
+    showTicks();
+  });
+  document.body.addEventListener("click", function (event) {
+    if (!event.target.matches("#bulk [data-untick]")) return;
+    ticked.clear();
+    showTicks();
+  });
+  document.body.addEventListener("htmx:afterSettle", showTicks);
 })();

@@ -128,6 +128,7 @@ def opportunity_card(context, deal) -> str:
     today = context["today"]
     close = deal.close_date
     pk, name, owner = deal.pk, _e(deal.name), deal.owner
+    account = _e(deal.account.name) if deal.account_id else ""
     csrf = _e(context.get("csrf_token", ""))
     rotting = getattr(deal, "rotting", False)
     overdue = ' class="overdue"' if not deal.is_closed and close < today else ""
@@ -139,8 +140,9 @@ def opportunity_card(context, deal) -> str:
     return mark_safe(
         f'<article class="deal{" rotting" if rotting else ""}" id="deal-{pk}" data-id="{pk}" '
         f'aria-labelledby="deal-{pk}-name">'
-        f'<a class="title" id="deal-{pk}-name" href="{_url("opportunity-detail", pk)}">{name}</a>'
-        f'<span class="account">{_e(deal.account.name) if deal.account_id else ""}</span>'
+        f'<a class="title" id="deal-{pk}-name" href="{_url("opportunity-detail", pk)}" '
+        f'title="{name}">{name}</a>'
+        f'<span class="account" title="{account}">{account}</span>'
         f'<div class="meta"><strong>{_e(money(deal.amount, deal.currency))}</strong>'
         f'<time datetime="{close.isoformat()}" title="Close date"{overdue}>'
         f"{dateformat.format(close, 'M j' if close.year == today.year else 'M j, Y')}</time>"
@@ -186,7 +188,9 @@ def _cell(markup: str, css: str = "") -> str:
 
 
 def _link(name: str, pk: int, text) -> str:
-    return f'<a href="{_url(name, pk)}">{_e(text)}</a>'
+    # A long name is cut short with an ellipsis (salestrack.css); the title shows all of it.
+    text = _e(text)
+    return f'<a href="{_url(name, pk)}" title="{text}">{text}</a>'
 
 
 def _owner(owner) -> str:
