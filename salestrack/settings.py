@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "salestrack.api",
     "salestrack.web",
     "salestrack.search",
+    "salestrack.forecasting",
     "salestrack.ops",
 ]
 # The demo, the large-org generator, the benchmark and the load test (salestrack/dev/): loaded
@@ -154,6 +155,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = False
 USE_TZ = True
+# Dates read "3 Dec 2026" everywhere (salestrack/lib/dates.py), even printed without a filter.
+FORMAT_MODULE_PATH = ["salestrack.lib.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))

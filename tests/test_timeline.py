@@ -14,6 +14,7 @@ from salestrack.accounts.services import (
 )
 from salestrack.audit.models import AuditEntry
 from salestrack.leads.services import lead_convert, lead_create, lead_update
+from salestrack.lib import dates
 from salestrack.opportunities.services import opportunity_create, opportunity_update
 from salestrack.web import pages
 from tests.conftest import SOON, signed_in
@@ -127,7 +128,7 @@ def test_a_won_deal_reads_as_a_sentence(org, default_pipeline):
     html = render_to_string("web/_timeline.html", {"timeline": pages.timeline(deal, user=org.rep)})
     assert "stage: Prospecting → Closed won" in html
     assert "forecast category: Pipeline → Closed" in html
-    assert "close date: " + SOON.strftime("%b %-d, %Y") in html
+    assert "close date: " + dates.day(SOON) in html
     for raw in ("{'", "is won", "is closed", "stage entered at", "version", "True"):
         assert raw not in html
     assert not re.search(r"\d{4}-\d{2}-\d{2}T\d", html)

@@ -10,6 +10,7 @@ from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import account_won
 from salestrack.audit import records
+from salestrack.lib import dates
 from salestrack.opportunities.models import Opportunity, OpportunityHistory, Pipeline, Stage
 from salestrack.teams.models import User
 
@@ -226,7 +227,7 @@ def _close_date_sent(current: Opportunity, cause: str | None, changes: dict, bef
         return None
     if cause == "reopening-past":
         planned = before["planned_close_date"]
-        when = f", {planned:%b %-d, %Y}," if planned else ""
+        when = f", {dates.day(planned)}," if planned else ""
         raise ValidationError(
             {"close_date": [f"The planned close date{when} has passed: give a new one to reopen."]}
         )

@@ -9,14 +9,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, DateField, DateTimeField, Model, QuerySet
 from django.forms import ModelForm
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from salestrack.access import visibility
 from salestrack.activities.models import Activity
 from salestrack.audit.models import AuditEntry
 from salestrack.audit.services import UNKNOWN, Change, audit_changes
-from salestrack.lib import keyset
+from salestrack.lib import dates, keyset
 from salestrack.lib.errors import ServiceError, StaleVersion
 from salestrack.lib.ids import parse_id
 from salestrack.search import index
@@ -200,17 +198,16 @@ def _shown(change: Change, value, seen: dict[type[Model], dict[int, Model]], use
 
 
 def _plain(field, value) -> str:
-    """A stored value as the pages write it: a choice's label, a date as "Dec 2, 2026"."""
+    """A stored value as the pages write it: a choice's label, a date as "2 Dec 2026"."""
     if isinstance(field, BooleanField) or isinstance(value, bool):
         return "yes" if value else "no"
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     try:
         if isinstance(field, DateTimeField):
-            moment = timezone.localtime(datetime.datetime.fromisoformat(str(value)))
-            return date_format(moment, "M j, Y H:i")
+            return dates.moment(datetime.datetime.fromisoformat(str(value)))
         if isinstance(field, DateField):
-            return date_format(datetime.date.fromisoformat(str(value)), "M j, Y")
+            return dates.day(datetime.date.fromisoformat(str(value)))
     except (ValueError, TypeError):
         pass  # an entry written in another shape: shown as it was kept
     return str(value)

@@ -1,3 +1,4 @@
+import datetime
 import functools
 import html
 from decimal import Decimal
@@ -5,8 +6,9 @@ from decimal import Decimal
 from django import template
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
+
+from salestrack.lib import dates
 
 register = template.Library()
 
@@ -18,6 +20,18 @@ def money(value, currency: str = "") -> str:
         return ""
     amount = f"{Decimal(value):,.0f}"
     return f"{amount} {currency}".strip()
+
+
+@register.filter
+def day(value) -> str:
+    """A date, or the local day of a moment, as every page writes it: "3 Dec 2026"."""
+    return dates.day(value) if isinstance(value, datetime.date) else ""
+
+
+@register.filter
+def moment(value) -> str:
+    """A moment in local time, as every page writes it: "3 Dec 2026, 14:05"."""
+    return dates.moment(value) if isinstance(value, datetime.date) else ""
 
 
 @register.simple_tag(takes_context=True)
@@ -145,7 +159,7 @@ def opportunity_card(context, deal) -> str:
         f'<span class="account" title="{account}">{account}</span>'
         f'<div class="meta"><strong>{_e(money(deal.amount, deal.currency))}</strong>'
         f'<time datetime="{close.isoformat()}" title="Close date"{overdue}>'
-        f"{dateformat.format(close, 'M j' if close.year == today.year else 'M j, Y')}</time>"
+        f"{dates.day(close)}</time>"
         f"{_avatar(owner, 'Owner: ')}</div>"
         f'<div class="foot">{badge}<details class="move"><summary>Move to stage</summary>'
         f'<form class="move" method="post" action="{_url("board-move", pk)}'
@@ -207,8 +221,8 @@ def _badge(css: str, text) -> str:
     return f'<span class="badge {css}">{_e(text)}</span>'
 
 
-def _day(value, fmt: str = "M j") -> str:
-    return dateformat.format(timezone.localtime(value), fmt)
+def _day(value) -> str:
+    return dates.day(value)
 
 
 LEAD_BADGES = {"converted": "ok", "disqualified": "bad"}
@@ -278,7 +292,7 @@ def opportunity_row(deal) -> str:
             _cell(_badge(stage, deal.stage.name)),
             _td(money(deal.amount, deal.currency), "num"),
             _td(f"{deal.probability}%", "num"),
-            _td(dateformat.format(deal.close_date, "M j, Y")),
+            _td(dates.day(deal.close_date)),
             _owner(deal.owner),
             _td(_day(deal.updated_at), "muted"),
         ],

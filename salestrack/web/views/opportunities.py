@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_format
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from salestrack.access.visibility import get_visible_or_404, visible
 from salestrack.activities.rotting import rotting_q
+from salestrack.lib import dates
 from salestrack.lib.errors import ServiceError, StaleVersion
 from salestrack.lib.ids import parse_id
 from salestrack.opportunities import services
@@ -213,7 +213,6 @@ def opportunity_snooze(request, pk):
             ),
         )
         if status is None:
-            until = date_format(form.cleaned_data["until"], "M j")
-            messages.success(request, f"Snoozed until {until}.")
+            messages.success(request, f"Snoozed until {dates.day(form.cleaned_data['until'])}.")
             return redirect("opportunity-detail", pk=opportunity.pk)
     return _detail(request, opportunity, snooze_form=form, status=status)
