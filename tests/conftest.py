@@ -129,7 +129,11 @@ def records_of(user, tag=None):
     # Prospecting rots after 30 idle days.
     old = timezone.now() - datetime.timedelta(days=40)
     Opportunity.objects.filter(pk=deal.pk).update(stage_entered_at=old)
-    task = activity_log(by=user, kind="task", subject=f"Task-{tag}", lead=lead, due_date=YESTERDAY)
+    # Added two days ago, due yesterday: a task may not be added already overdue.
+    added = timezone.now() - datetime.timedelta(days=2)
+    task = activity_log(
+        by=user, kind="task", subject=f"Task-{tag}", lead=lead, due_date=YESTERDAY, at=added
+    )
     activity_log(by=user, kind="call", subject=f"Call-{tag}", lead=lead)
     return {"lead": lead, "account": account, "deal": deal, "task": task}
 

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from salestrack.accounts.services import account_create, contact_create
+from salestrack.leads.services import lead_create
 from salestrack.opportunities.services import opportunity_create
 from tests.conftest import signed_in
 
@@ -98,7 +99,24 @@ def test_short_long_and_odd_words_find_nothing_and_break_nothing(org, accounts, 
 
 def test_unknown_kinds_strangers_and_wrong_methods(org, accounts):
     client = signed_in(org.rep)
-    assert client.get("/pick/leads/", {"q": "ini"}).status_code == 404
+    assert client.get("/pick/users/", {"q": "ini"}).status_code == 404
     assert client.post("/pick/accounts/", {"q": "ini"}).status_code == 405
     anonymous = Client().get("/pick/accounts/", {"q": "ini"})
     assert anonymous.status_code == 302 and anonymous.url.startswith("/login/")
+
+
+def test_leads_and_opportunities_are_picked_among_the_visible_ones(org, accounts):
+    """The New task form's pickers: a lead reads with its company."""
+    mine, theirs = accounts
+    lead = lead_create(by=org.rep, first_name="Ina", last_name="Tech", company="Initech")
+    lead_create(by=org.other_rep, first_name="Ina", last_name="Rival", company="Initech")
+    deal = opportunity_create(by=org.rep, account=mine[0], name="Initech deal", close_date=SOON)
+    opportunity_create(by=org.other_rep, account=theirs, name="Initech other", close_date=SOON)
+    client = signed_in(org.rep)
+    html = client.get("/pick/leads/", {"q": "initech", "field": "lead"}).content.decode()
+    assert f'<option value="{lead.pk}" selected>Ina Tech · Initech</option>' in html
+    assert "Rival" not in html
+    html = client.get("/pick/opportunities/", {"q": "initech", "field": "opportunity"})
+    html = html.content.decode()
+    assert f'<option value="{deal.pk}" selected>Initech deal</option>' in html
+    assert "Initech other" not in html

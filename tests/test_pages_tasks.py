@@ -1,12 +1,15 @@
 import datetime
+import json
 import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log, task_complete
-from salestrack.leads.services import lead_create
+from salestrack.leads.services import lead_convert, lead_create
+from salestrack.lib import dates
 from tests.conftest import queries, records_of, signed_in, subjects
 
 TODAY = datetime.date.today()
@@ -55,7 +58,11 @@ def test_the_team_switch_is_only_for_managers_and_admins(org, viewer, switch):
 
 
 def plan(user, lead, name, due):
-    return activity_log(by=user, kind="task", subject=f"Plan {name}", lead=lead, due_date=due)
+    # Planned a month ago, so that a task due days ago may be added (it is overdue now).
+    month_ago = timezone.now() - datetime.timedelta(days=30)
+    return activity_log(
+        by=user, kind="task", subject=f"Plan {name}", lead=lead, due_date=due, at=month_ago
+    )
 
 
 def test_open_and_due_first_then_undated_then_done(org):
@@ -191,3 +198,150 @@ def test_task_list_query_count_is_pinned_and_does_not_grow(
         records_of(org.rep, tag=f"more{n}")
         records_of(org.teammate, tag=f"again{n}")
     assert queries(client, url) == before
+
+
+# New task (the Tasks page's button)
+
+YESTERDAY = TODAY - datetime.timedelta(days=1)
+
+
+def add_task(user, **fields):
+    return signed_in(user).post("/tasks/new/", {"subject": "Board pack", **fields})
+
+
+def test_the_tasks_page_has_a_new_task_button(org):
+    html = signed_in(org.rep).get("/tasks/").content.decode()
+    assert 'href="/tasks/new/"' in html and ">New task</a>" in html
+
+
+@pytest.mark.parametrize("viewer", ["rep", "manager", "region_manager", "admin"])
+def test_the_form_offers_the_people_one_may_assign_and_the_record_pickers(org, viewer):
+    user = getattr(org, viewer)
+    response = signed_in(user).get("/tasks/new/")
+    assert response.status_code == 200
+    owners = {o.pk for o in response.context["form"].fields["owner"].queryset}
+    expected = {
+        "rep": {org.rep.pk},
+        "manager": {org.manager.pk, org.rep.pk, org.teammate.pk},
+        "region_manager": {org.region_manager.pk, org.manager.pk, org.rep.pk, org.teammate.pk},
+        "admin": {u.pk for u in (org.admin, org.region_manager, org.manager, org.rep)}
+        | {org.teammate.pk, org.other_rep.pk},
+    }[viewer]
+    assert owners == expected
+    html = response.content.decode()
+    assert f'<option value="{user.pk}" selected>' in html  # the user by default
+    for kind in ("leads", "contacts", "accounts", "opportunities"):
+        assert f'hx-get="/pick/{kind}/"' in html
+    assert 'type="date"' in html
+
+
+def test_a_task_on_no_record_is_added_for_oneself(org):
+    response = add_task(org.rep, due_date=TODAY.isoformat())
+    assert response.status_code == 302 and response.url == "/tasks/"
+    task = Activity.objects.get(subject="Board pack")
+    assert (task.kind, task.owner, task.done, task.due_date) == ("task", org.rep, False, TODAY)
+    assert (task.lead_id, task.contact_id, task.account_id, task.opportunity_id) == (None,) * 4
+    html = signed_in(org.rep).get("/tasks/").content.decode()
+    assert subjects(html) == [] and "Board pack" in html  # listed, with "—" for its record
+
+
+def test_a_task_on_a_record_shows_with_it(org, world):
+    deal = world["rep"]["deal"]
+    add_task(org.rep, due_date=TODAY.isoformat(), opportunity=deal.pk)
+    task = Activity.objects.get(subject="Board pack")
+    assert task.opportunity == deal and task.account_id == deal.account_id
+    assert "Board pack" in signed_in(org.rep).get(f"/opportunities/{deal.pk}/").content.decode()
+
+
+def test_a_past_due_date_is_refused_with_the_date_and_nothing_is_saved(org):
+    response = add_task(org.rep, due_date=YESTERDAY.isoformat())
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f"The due date, {dates.day(YESTERDAY)}, has passed" in html
+    assert not Activity.objects.filter(subject="Board pack").exists()
+
+
+def test_a_task_already_done_may_have_been_due_earlier(org):
+    response = add_task(org.rep, due_date=YESTERDAY.isoformat(), done="on")
+    assert response.status_code == 302
+    task = Activity.objects.get(subject="Board pack")
+    assert task.done and task.due_date == YESTERDAY
+
+
+@pytest.mark.parametrize(
+    "viewer,owner,allowed",
+    [
+        ("manager", "rep", True),
+        ("region_manager", "teammate", True),
+        ("admin", "other_rep", True),
+        ("rep", "teammate", False),
+        ("manager", "other_rep", False),
+    ],
+)
+def test_a_task_is_assigned_only_within_ones_subtree(org, viewer, owner, allowed):
+    response = add_task(getattr(org, viewer), owner=getattr(org, owner).pk)
+    assert response.status_code == (302 if allowed else 400)
+    tasks = Activity.objects.filter(subject="Board pack")
+    assert [t.owner for t in tasks] == ([getattr(org, owner)] if allowed else [])
+
+
+@pytest.mark.parametrize("field", ["lead", "account", "opportunity"])
+def test_another_teams_record_is_refused(org, world, field):
+    record = world["other_rep"]["deal" if field == "opportunity" else field]
+    response = add_task(org.rep, owner=org.rep.pk, **{field: record.pk})
+    assert response.status_code == 400
+    assert not Activity.objects.filter(subject="Board pack").exists()
+
+
+def test_two_records_or_bad_input_are_refused_and_change_nothing(org, world):
+    mine = world["rep"]
+    for fields in (
+        {"lead": mine["lead"].pk, "account": mine["account"].pk},
+        {"due_date": "soon"},
+        {"due_date": "2026-02-30"},
+        {"owner": "x"},
+        {"lead": "99999999999999999999999"},
+        {"subject": ""},
+        {"subject": "x" * 201},
+    ):
+        response = add_task(org.rep, **{"owner": org.rep.pk, **fields})
+        assert response.status_code == 400, fields
+    assert not Activity.objects.filter(kind="task").exclude(subject__startswith="Task-").exists()
+
+
+def test_a_converted_lead_takes_no_task_and_says_so(org):
+    lead = lead_create(by=org.rep, last_name="Doe", company="Acme")
+    lead_convert(lead=lead, by=org.rep)
+    response = add_task(org.rep, owner=org.rep.pk, lead=lead.pk)
+    assert response.status_code == 400
+    assert "This lead was converted" in response.content.decode()
+    assert not Activity.objects.filter(subject="Board pack").exists()
+
+
+def test_new_task_needs_sign_in_and_the_csrf_token(org):
+    response = Client().get("/tasks/new/")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org.rep)
+    assert client.post("/tasks/new/", {"subject": "Board pack"}).status_code == 403
+    assert not Activity.objects.filter(subject="Board pack").exists()
+    assert signed_in(org.rep).put("/tasks/new/").status_code == 405
+
+
+def test_the_new_task_form_query_count_is_pinned(org, world, django_assert_max_num_queries):
+    client = signed_in(org.manager)
+    with django_assert_max_num_queries(6):
+        assert client.get("/tasks/new/").status_code == 200
+
+
+def test_the_quick_log_refuses_a_past_due_task_in_its_toast(org, world):
+    lead = world["rep"]["lead"]
+    response = signed_in(org.rep).post(
+        "/activities/log/",
+        {"lead": lead.pk, "kind": "task", "subject": "Late", "due_date": YESTERDAY.isoformat()},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    toast = json.loads(response["HX-Trigger"])["toast"]
+    assert toast["level"] == "error" and dates.day(YESTERDAY) in toast["message"]
+    assert not Activity.objects.filter(subject="Late").exists()

@@ -6,7 +6,8 @@ from salestrack.lib.models import now
 
 
 class Activity(models.Model):
-    """A call, meeting, email, task or note on a lead, contact, account or opportunity."""
+    """A call, meeting, email, task or note on a lead, contact, account or opportunity (a task
+    may be on none)."""
 
     class Kind(models.TextChoices):
         CALL = "call", "Call"
@@ -60,8 +61,10 @@ class Activity(models.Model):
     class Meta:
         verbose_name_plural = "activities"
         constraints = [
+            # A task may be on no record ("Send the board pack"); the rest are on one.
             models.CheckConstraint(
-                condition=models.Q(lead__isnull=False)
+                condition=models.Q(kind="task")
+                | models.Q(lead__isnull=False)
                 | models.Q(contact__isnull=False)
                 | models.Q(account__isnull=False)
                 | models.Q(opportunity__isnull=False),

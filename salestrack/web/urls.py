@@ -50,6 +50,7 @@ urlpatterns = [
     path("board/column/<int:stage_id>/", board.board_column, name="board-column"),
     path("board/move/<int:pk>/", board.board_move, name="board-move"),
     path("tasks/", activities.task_list, name="task-list"),
+    path("tasks/new/", activities.task_new, name="task-new"),
     path("activities/log/", activities.activity_log, name="activity-log"),
     path("activities/<int:pk>/done/", activities.task_done, name="task-done"),
     path("settings/", settings.settings_home, name="settings"),

@@ -2,13 +2,17 @@ from django import forms
 
 from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
+from salestrack.leads.models import Lead
 from salestrack.lib.ids import parse_id
+from salestrack.opportunities.models import Opportunity
 
 
 def record_label(record) -> str:
     """How a related record reads in a picker: a contact with the account they work at."""
     if isinstance(record, Contact) and record.account_id:
         return f"{record} · {record.account}"
+    if isinstance(record, Lead) and record.company:
+        return f"{record} · {record.company}"
     return str(record)
 
 
@@ -20,7 +24,7 @@ class RecordPicker(forms.Select):
     """
 
     template_name = "web/widgets/picker.html"
-    kinds = {Account: "accounts", Contact: "contacts"}
+    kinds = {Account: "accounts", Contact: "contacts", Lead: "leads", Opportunity: "opportunities"}
 
     def __init__(self, attrs=None, *, user):
         super().__init__(attrs)

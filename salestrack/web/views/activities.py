@@ -5,7 +5,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from salestrack.access.visibility import get_visible_or_404, hide_unseen, owned_by
 from salestrack.accounts.models import Account, Contact
@@ -16,7 +16,7 @@ from salestrack.lib import keyset
 from salestrack.lib.errors import ServiceError
 from salestrack.opportunities.models import Opportunity
 from salestrack.web import pages
-from salestrack.web.forms.activities import LogForm
+from salestrack.web.forms.activities import LogForm, TaskForm
 from salestrack.web.views.home import TASK_RECORDS, TASK_RELATED, view_choices, view_of
 
 RECORDS = {"lead": Lead, "contact": Contact, "account": Account, "opportunity": Opportunity}
@@ -82,6 +82,29 @@ def task_done(request, pk):
         return response
     (messages.error if error else messages.success)(request, result)
     return redirect(_back(request))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_new(request):
+    """The Tasks page's "New task": for the user or someone they may assign it to, on a record
+    or on none. A refusal re-renders the form with its errors (400) and saves nothing."""
+    form = TaskForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.activity_log(by=request.user, kind=Activity.Kind.TASK, **data)
+        except ValidationError as exc:
+            pages.add_errors(form, exc)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Task added.")
+            return redirect("task-list")
+    status = 400 if form.errors else 200
+    return render(
+        request, "activities/task_form.html", {"form": form, "section": "tasks"}, status=status
+    )
 
 
 TASK_STATUSES = [("open", "Open"), ("done", "Done"), ("all", "All")]

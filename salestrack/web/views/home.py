@@ -156,7 +156,12 @@ def search(request):
 
 
 PICK_SIZE = 20
-PICKABLE = {"accounts": (Account, []), "contacts": (Contact, ["account"])}
+PICKABLE = {
+    "accounts": (Account, []),
+    "contacts": (Contact, ["account"]),
+    "leads": (Lead, []),
+    "opportunities": (Opportunity, []),
+}
 
 
 @login_required
