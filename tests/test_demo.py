@@ -15,7 +15,8 @@ from django.utils import timezone
 from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
-from salestrack.dev.demo import DEMO_PASSWORD
+from salestrack.dev.demo import DEMO_PASSWORD, build
+from salestrack.dev.demo.planner import PROGRESS_EVERY
 from salestrack.leads.models import Lead
 from salestrack.opportunities.models import Opportunity, OpportunityHistory
 from salestrack.teams.models import Team, User
@@ -120,6 +121,19 @@ class TestTheDemo:
         owners = set(mine.values_list("owner", flat=True))
         assert owners <= set(east_reps.values_list("id", flat=True))
 
+    def test_it_says_what_it_is_doing_step_by_step_with_counts(self, built, db):
+        lines = built.splitlines()
+        steps = ["Users and teams…", "Planning 18 months of selling…", "Selling, event by event…"]
+        assert [line for line in lines if line in steps] == steps
+        assert re.search(r"^  done: \d+ users in 6 teams \(\d+ s\)$", built, re.M)
+        assert re.search(r"^  done: [\d,]+ events \(\d+ s\)$", built, re.M)
+        done = "  done: leads 100/100, accounts 15/15, contacts 40/40, opportunities 30/30 ("
+        assert any(line.startswith(done) for line in lines)
+        # While the selling runs: at most a line every PROGRESS_EVERY seconds, not one per event.
+        seconds = int(re.search(r"^Created .* in (\d+) s\.$", built, re.M).group(1))
+        during = [line for line in lines if re.match(r"  leads [\d,]+/100, ", line)]
+        assert len(during) <= seconds / PROGRESS_EVERY + 1
+
     def test_if_empty_creates_nothing_when_there_are_users_but_prints_the_logins(self, built, db):
         counts = [m.objects.count() for m in (User, Lead, Account, Opportunity, Activity)]
 
@@ -148,3 +162,23 @@ def test_without_if_empty_it_refuses_a_database_with_users():
     with pytest.raises(CommandError, match="has users already"):
         demo()
     assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_while_the_selling_runs_it_counts_the_records_made_so_far():
+    """With no pause between lines (every=0), a line after each event: the counts only grow,
+    each against the plan's size, and the dates walk towards today."""
+    lines = []
+    build(seed=3, scale=0.01, out=lines.append, every=0)
+    progress = re.compile(
+        r"  leads (\d+)/20, accounts (\d+)/3, contacts (\d+)/8, opportunities (\d+)/6, "
+        r"up to (\d{1,2} \w{3} \d{4}) \(\d+ s\)"
+    )
+    counts = [m.groups() for line in lines if (m := progress.fullmatch(line))]
+    assert len(counts) > 50
+    for kind, most in enumerate((20, 3, 8, 6)):
+        made = [int(c[kind]) for c in counts]
+        assert made == sorted(made) and made[-1] <= most
+    assert counts[0][:4] != counts[-1][:4]
+    days = [datetime.datetime.strptime(c[4], "%d %b %Y").date() for c in counts]
+    assert days == sorted(days) and days[-1] <= timezone.localdate()

@@ -2,6 +2,8 @@
 
 import math
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -17,6 +19,7 @@ from salestrack.dev.demo.org import create_org, read_csv
 from salestrack.dev.demo.timeline import Calendar, Ref
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_convert, lead_create, lead_disqualify, lead_update
+from salestrack.lib import dates
 from salestrack.opportunities.models import Opportunity, OpportunityHistory, Pipeline
 from salestrack.teams.models import Team, User
 
@@ -35,13 +38,38 @@ COUNTED = {
 }
 
 
-def build(*, seed: int = 1, scale: float = 1.0) -> dict[str, int]:
-    """Create the demo org and its selling history in one transaction; return counts."""
+# The records whose progress the selling reports, against the plan's sizes.
+PROGRESS = {"leads": Lead, "accounts": Account, "contacts": Contact, "opportunities": Opportunity}
+PROGRESS_EVERY = 5.0  # seconds: at most one progress line this often while the selling runs
+
+
+def build(
+    *,
+    seed: int = 1,
+    scale: float = 1.0,
+    out: Callable[[str], None] = lambda line: None,
+    every: float = PROGRESS_EVERY,
+) -> dict[str, int]:
+    """Create the demo org and its selling history in one transaction; return counts.
+
+    `out` hears each step as it starts and ends, and, while the selling runs (most of the
+    time: a minute at scale 1), the records made so far at most once every `every` seconds.
+    """
     plan = Plan(random.Random(seed), scale)
     with transaction.atomic():
+        started = time.monotonic()
+        out("Users and teams…")
         plan.create_org()
+        users, teams = User.objects.count(), Team.objects.count()
+        out(f"  done: {users} users in {teams} teams ({time.monotonic() - started:.0f} s)")
+        started = time.monotonic()
+        out("Planning 18 months of selling…")
         plan.plan()
-        plan.run()
+        out(f"  done: {len(plan.events):,} events ({time.monotonic() - started:.0f} s)")
+        started = time.monotonic()
+        out("Selling, event by event…")
+        plan.run(lambda: out(f"  {plan.progress()} ({time.monotonic() - started:.0f} s)"), every)
+        out(f"  done: {plan.progress(dated=False)} ({time.monotonic() - started:.0f} s)")
     return {label: model.objects.count() for label, model in COUNTED.items()}
 
 
@@ -115,10 +143,23 @@ class Plan:
     def at(self, x: float, fn, *args, **kwargs) -> None:
         self.events.append((x, len(self.events), fn, args, kwargs))
 
-    def run(self) -> None:
+    def run(self, report: Callable[[], None], every: float) -> None:
+        """Run the events in date order; call `report` at most once every `every` seconds."""
+        last = time.monotonic()
         for x, _, fn, args, kwargs in sorted(self.events, key=lambda e: e[:2]):
             self.now = self.cal.moment(x)
             fn(*args, **kwargs)
+            if time.monotonic() - last >= every:
+                report()
+                last = time.monotonic()
+
+    def progress(self, *, dated: bool = True) -> str:
+        """The records made so far against the plan's: "leads 1,200/2,000, accounts ..."."""
+        made = ", ".join(
+            f"{label} {model.objects.count():,}/{self.planned[label]:,}"
+            for label, model in PROGRESS.items()
+        )
+        return f"{made}, up to {dates.day(self.now)}" if dated else made
 
     def when(self, lo: float | None = None, hi: float | None = None) -> float:
         """A moment in [lo, hi), more of them lately: the business is growing."""
@@ -133,6 +174,12 @@ class Plan:
         r, cal = self.rng, self.cal
         leads, new, existing = map(self.scaled, (LEADS, CONVERTED_NEW, CONVERTED_EXISTING))
         self.limit = self.scaled(OPPORTUNITIES)
+        self.planned = {
+            "leads": leads,
+            "accounts": self.scaled(ACCOUNTS),
+            "contacts": self.scaled(CONTACTS),
+            "opportunities": self.limit,
+        }
         imported = self.maven_companies(max(1, self.scaled(ACCOUNTS) - new))
         names = text.company_names(r)
         while len(imported) < self.scaled(ACCOUNTS) - new:

@@ -33,10 +33,15 @@ class Command(BaseCommand):
             self.stdout.write("The database has users already: no demo data created.")
         else:
             started = time.monotonic()
-            counts = demo.build(seed=seed, scale=scale)
+            counts = demo.build(seed=seed, scale=scale, out=self.say)
             created = ", ".join(f"{n:,} {label}" for label, n in counts.items())
             self.stdout.write(f"Created {created} in {time.monotonic() - started:.0f} s.")
         self.print_logins()
+
+    def say(self, line: str) -> None:
+        # Flushed: `make run` shows each step as it happens, even when its output is piped.
+        self.stdout.write(line)
+        self.stdout.flush()
 
     def print_logins(self):
         rows = demo.logins()
