@@ -35,6 +35,8 @@ from salestrack.accounts.services import (
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log
 from salestrack.audit.models import Deleted
+from salestrack.forecasting.models import Quota
+from salestrack.forecasting.quotas import quota_set
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_delete
 from salestrack.opportunities.models import Opportunity, Pipeline, Stage
@@ -95,6 +97,9 @@ KIND_OF = {
 # - "directory": every signed-in user reads it (users, teams, pipelines, stages);
 # - "own only": a user's own (API tokens); anyone else's answers 404 but to admins.
 ADMIN_ONLY, DIRECTORY, OWN_ONLY = "admin only", "directory", "own only"
+# - "quota of": the teammate's quota, seen as their records are and set only by those above
+#   them (a manager, the region manager, an admin): the teammate reads but may not delete it.
+QUOTA_OF = "quota of"
 NON_RECORD = {
     ("page", "settings-user-edit"): ("user", ADMIN_ONLY),
     ("page", "settings-user-deactivate"): ("user", ADMIN_ONLY),
@@ -112,6 +117,7 @@ NON_RECORD = {
     ("api", "team-detail"): ("team", DIRECTORY),
     ("api", "pipeline-detail"): ("pipeline", DIRECTORY),
     ("api", "deleted-restore"): ("deleted", ADMIN_ONLY),
+    ("api", "quota-detail"): ("quota", QUOTA_OF),
 }
 NON_RECORD_MODELS = {
     "user": User,
@@ -120,6 +126,7 @@ NON_RECORD_MODELS = {
     "stage": Stage,
     "deleted": Deleted,
     "token": ApiToken,
+    "quota": Quota,
 }
 
 # Routes without an id that show no records: not read for names.
@@ -467,6 +474,7 @@ def build_world(org):
         "stage": pipeline.stages.order_by("position").first(),
         "deleted": Deleted.objects.latest("deleted_at"),
         "token": ApiToken.objects.filter(user=org.teammate).latest("created_at"),
+        "quota": quota_set(by=admin, period="2026-Q4", amount="10", user=org.teammate),
     }
     return records, others
 
@@ -553,6 +561,11 @@ def other_requests(role: str, routes: list[Route], others: dict, org) -> list[Re
                 if role == "admin" and method != "GET":
                     continue
                 expected = 200 if role == "admin" else 404
+            elif rule == QUOTA_OF:
+                seen = OWNERS_SEEN[role] is None or "teammate" in OWNERS_SEEN[role]
+                if method != "GET" and role in ("manager", "region_manager", "admin"):
+                    continue  # successful writes are tests/test_quotas.py's
+                expected = (200 if method == "GET" else 403) if seen else 404
             else:  # OWN_ONLY, of the teammate's token
                 if role in ("admin", "teammate") and method != "GET":
                     continue

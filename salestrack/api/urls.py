@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from salestrack.api import views
+from salestrack.api.quotas import QuotaViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("leads", views.LeadViewSet, basename="lead")
@@ -14,6 +15,7 @@ router.register("pipelines", views.PipelineViewSet, basename="pipeline")
 router.register("users", views.UserViewSet, basename="user")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("deleted", views.DeletedViewSet, basename="deleted")
+router.register("quotas", QuotaViewSet, basename="quota")
 
 urlpatterns = [
     path("ping", views.ping, name="api-ping"),
