@@ -17,7 +17,7 @@ from salestrack.access.visibility import owner_ids, visible
 from salestrack.accounts.services import account_create
 from salestrack.activities.services import activity_log
 from salestrack.leads.services import lead_create
-from salestrack.opportunities.models import Opportunity, Pipeline
+from salestrack.opportunities.models import LostReason, Opportunity, Pipeline
 from salestrack.opportunities.services import opportunity_create
 from salestrack.search import index
 from salestrack.teams.models import User
@@ -45,6 +45,18 @@ def default_pipeline(db):
         )
         migration.create(django_apps, None)
     return Pipeline.objects.get(is_default=True)
+
+
+@pytest.fixture
+def lost_reasons(db) -> dict[str, LostReason]:
+    """The list deals are lost for, by name, in this order: four reasons, then "Other" (which a
+    migration makes, and which asks for a detail). Made again after a transactional test."""
+    reasons = {}
+    for position, name in enumerate(["Price", "Timing", "Competitor", "Budget", "Other"], 1):
+        reasons[name], _ = LostReason.objects.update_or_create(
+            name=name, defaults={"position": position, "needs_detail": name == "Other"}
+        )
+    return reasons
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def row(record):
 
 
 @pytest.fixture
-def base(org):
+def base(org, lost_reasons):
     """Enough to create any record: a lead and an account of rep's, and another team's ids."""
     return SimpleNamespace(
         leads=lead_create(by=org.rep, last_name="Mead", company="Hooli"),
@@ -39,6 +39,7 @@ def base(org):
         other_rep=org.other_rep,
         lost=Stage.objects.get(pipeline__is_default=True, is_lost=True),
         won=Stage.objects.get(pipeline__is_default=True, is_won=True),
+        other_reason=lost_reasons["Other"],
     )
 
 
@@ -132,7 +133,9 @@ CREATE = [
     ("opportunities", {"probability": -1}, "probability"),
     ("opportunities", {"currency": "EURO"}, "currency"),
     ("opportunities", {"forecast_category": "maybe"}, "forecast_category"),
-    ("opportunities", {"stage_id": "{lost.pk}"}, "lost_reason"),
+    ("opportunities", {"stage_id": "{lost.pk}"}, "lost_reason_id"),
+    ("opportunities", {"lost_reason_id": 999999}, "lost_reason_id"),
+    ("opportunities", {"lost_reason_detail": LONG}, "lost_reason_detail"),
     ("opportunities", {"next_step": LONG}, "next_step"),
     ("activities", {"kind": "lunch"}, "kind"),
     ("activities", {"subject": LONG}, "subject"),
@@ -184,9 +187,15 @@ PATCH = [
     ("opportunities", {"amount": "-0.01"}, "amount"),
     ("opportunities", {"probability": 150}, "probability"),
     ("opportunities", {"close_date": "2031-13-01"}, "close_date"),
-    ("opportunities", {"stage_id": "{lost.pk}"}, "lost_reason"),
-    ("opportunities", {"stage_id": "{lost.pk}", "lost_reason": "  "}, "lost_reason"),
-    ("opportunities", {"lost_reason": "Too expensive"}, "lost_reason"),
+    ("opportunities", {"stage_id": "{lost.pk}"}, "lost_reason_id"),
+    ("opportunities", {"stage_id": "{lost.pk}", "lost_reason_id": None}, "lost_reason_id"),
+    (
+        "opportunities",
+        {"stage_id": "{lost.pk}", "lost_reason_id": "{other_reason.pk}"},
+        "lost_reason_detail",
+    ),
+    ("opportunities", {"lost_reason_id": "{other_reason.pk}"}, "lost_reason_id"),
+    ("opportunities", {"lost_reason_detail": "Too expensive"}, "lost_reason_detail"),
     ("opportunities", {"stage_id": 999999}, "stage_id"),
     ("opportunities", {"stage_id": None}, "stage_id"),
     ("opportunities", {"account_id": "{other_account.pk}"}, "account_id"),
@@ -424,12 +433,16 @@ def test_a_lost_stage_needs_a_lost_reason(api, data):
     path = f"/api/v1/opportunities/{data.opportunities.pk}"
     refused = api.patch(path, {"stage_id": data.lost.pk}, format="json")
     assert refused.status_code == 400
-    assert list(refused.json()["error"]["fields"]) == ["lost_reason"]
+    assert list(refused.json()["error"]["fields"]) == ["lost_reason_id"]
     assert Opportunity.objects.get(pk=data.opportunities.pk).stage_id != data.lost.pk
 
-    lost = api.patch(path, {"stage_id": data.lost.pk, "lost_reason": "Budget cut"}, format="json")
+    other = data.other_reason.pk
+    body = {"stage_id": data.lost.pk, "lost_reason_id": other, "lost_reason_detail": "Budget cut"}
+    lost = api.patch(path, body, format="json")
     assert lost.status_code == 200
-    assert (lost.json()["lost_reason"], lost.json()["is_closed"]) == ("Budget cut", True)
+    answer = lost.json()
+    assert (answer["lost_reason_id"], answer["lost_reason_detail"]) == (other, "Budget cut")
+    assert answer["is_closed"] is True
 
 
 def test_converting_a_disqualified_lead_is_a_conflict(api, base, org):

@@ -186,19 +186,21 @@ def test_writes_cost_a_fixed_number_of_queries(org, as_user, soon, django_assert
     api.get("/api/v1/users")
     lead = lead_create(by=org.rep, last_name="Lovelace", company="Initech")
     # The token; the lead among those the rep may change; lock it; create and audit the
-    # account and the contact; the default pipeline and stage; the account's type; create,
-    # audit and date the deal; move the lead's activities; save and audit the lead. Each
+    # account and the contact; the default pipeline and stage; the company's currency, the
+    # deal's by default; the account's type; create, audit and date the deal and start its
+    # state over time; move the lead's activities; save and audit the lead. Each
     # service called inside the conversion also opens and releases a savepoint (6 statements),
     # as does the conversion itself here, where the test's transaction holds the request's.
     body = {"opportunity": {"name": "Initech deal", "amount": "1000", "close_date": str(soon)}}
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(26):
         response = api.post(f"/api/v1/leads/{lead.pk}/convert", body, format="json")
     assert response.status_code == 201, response.json()
     deal = response.json()["opportunity"]
     stage = Stage.objects.get(pipeline__is_default=True, name="Qualification")
     # The token; the deal among those the rep may change; the stage asked for; lock the deal;
-    # save it, audit it and date the change; the savepoint of the test's transaction (2).
-    with django_assert_num_queries(9):
+    # save it, audit it and date the change; end its state and start the next (a state begun
+    # at this very moment would be replaced instead); the savepoint of the test's transaction.
+    with django_assert_num_queries(12):
         response = api.patch(
             f"/api/v1/opportunities/{deal['id']}", {"stage_id": stage.pk}, format="json"
         )

@@ -99,7 +99,7 @@ class TestTheDemo:
             assert opp.account.customer_since <= opp.closed_date
         lost = Opportunity.objects.filter(is_closed=True, is_won=False)
         assert lost.exists()
-        assert not lost.filter(lost_reason="").exists()
+        assert not lost.filter(lost_reason=None).exists()
         assert Opportunity.objects.filter(is_closed=False).exists()
 
     def test_its_history_spreads_over_the_past_18_months_and_no_further(self, built, db):

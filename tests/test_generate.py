@@ -4,7 +4,7 @@ with what the services would have written."""
 import datetime
 import hashlib
 import importlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from io import StringIO
 
 import pytest
@@ -14,27 +14,46 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import F, ForeignKey, Min
 from django.test import override_settings
+from django.utils import timezone
 
 from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
+from salestrack.company.models import ExchangeRate
 from salestrack.dev.generate import PASSWORD
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_matches
 from salestrack.lib.text import company_key, domain_of_website, person_key
-from salestrack.opportunities.models import Opportunity, OpportunityHistory, Pipeline, Stage
+from salestrack.opportunities.models import (
+    Opportunity,
+    OpportunityHistory,
+    OpportunityState,
+    Pipeline,
+    Stage,
+)
+from salestrack.opportunities.selectors import pipeline_as_of
 from salestrack.search.visibility import searchable
 from salestrack.teams.models import Team, User
 
 TODAY = datetime.date.today()
-GENERATED = [Team, User, Account, Contact, Opportunity, OpportunityHistory, Lead, Activity]
+GENERATED = [
+    ExchangeRate,
+    Team,
+    User,
+    Account,
+    Contact,
+    Opportunity,
+    OpportunityHistory,
+    OpportunityState,
+    Lead,
+    Activity,
+]
 SMALL = {
     Team: 7,
     User: 21,
     Account: 1_000,
     Contact: 3_000,
     Opportunity: 3_000,
-    OpportunityHistory: 10_000,
     Lead: 10_000,
     Activity: 20_000,
 }
@@ -47,7 +66,8 @@ def generate(*args) -> str:
 
 
 def counts() -> dict:
-    return {model: model.objects.count() for model in GENERATED}
+    """The rows of the tables a size sets; the history is what the deals' lives leave."""
+    return {model: model.objects.count() for model in SMALL}
 
 
 def checksum() -> str:
@@ -160,26 +180,68 @@ class TestGenerate:
             "Manual entry",
         }
 
-    def test_the_history_ends_where_each_deal_is(self, generated, db):
+    def test_the_history_is_what_the_services_would_have_written(self, generated, db):
+        """Every tracked field at creation; each change chains from the value before it; a
+        replay ends at the deal as it is; closing set the close date (cause "closing")."""
         rows = defaultdict(list)
         for row in OpportunityHistory.objects.order_by("changed_at", "id").values(
-            "opportunity_id", "field", "old_value", "new_value", "changed_at"
+            "opportunity_id", "field", "old_value", "new_value", "changed_at", "cause"
         ):
             rows[row["opportunity_id"]].append(row)
+        tracked = OpportunityHistory.TRACKED
         for deal in Opportunity.objects.all():
             history = rows[deal.pk]
-            assert [(r["field"], r["old_value"]) for r in history[:2]] == [
-                ("stage", None),
-                ("amount", None),
-            ]
-            assert history[0]["changed_at"] == deal.created_at
+            created = history[: len(tracked)]
+            assert [(r["field"], r["old_value"]) for r in created] == [(f, None) for f in tracked]
+            assert {r["changed_at"] for r in created} == {deal.created_at}
+            values = {}
+            for row in history:
+                assert row["old_value"] == values.get(row["field"])
+                values[row["field"]] = row["new_value"]
+            assert values == {
+                "stage": str(deal.stage_id),
+                "amount": str(deal.amount),
+                "currency": deal.currency,
+                "close_date": deal.close_date.isoformat(),
+                "probability": str(deal.probability),
+                "forecast_category": deal.forecast_category,
+                "owner": str(deal.owner_id),
+            }
             stages = [r for r in history if r["field"] == "stage"]
-            assert stages[-1]["new_value"] == str(deal.stage_id)
             assert stages[-1]["changed_at"] == deal.stage_entered_at
-            for before, after in zip(stages, stages[1:], strict=False):
-                assert after["old_value"] == before["new_value"]
-            amounts = [r for r in history if r["field"] == "amount"]
-            assert amounts[-1]["new_value"] == str(deal.amount)
+            closing = [r for r in history if r["cause"] == "closing"]
+            if deal.is_closed and deal.planned_close_date != deal.close_date:
+                assert [(r["old_value"], r["new_value"]) for r in closing] == [
+                    (deal.planned_close_date.isoformat(), deal.closed_date.isoformat())
+                ]
+            assert bool(closing) <= deal.is_closed
+        fields = set(OpportunityHistory.objects.values_list("field", flat=True))
+        assert fields == set(tracked)  # pushes, re-scopes, handovers and overrides included
+
+    def test_the_states_are_those_their_rebuild_makes(self, generated, db):
+        def states():
+            columns = ("opportunity_id", "valid_from", "valid_to", *OpportunityState.FIELDS)
+            return sorted(OpportunityState.objects.values_list(*columns))
+
+        kept = states()
+        assert len(kept) > Opportunity.objects.count()
+        call_command("forecast", "rebuild-states", stdout=StringIO())
+        assert states() == kept
+        now = {s.opportunity_id: s for s in pipeline_as_of(timezone.now())}
+        for deal in Opportunity.objects.all():
+            state = now[deal.pk]
+            assert [getattr(state, f) for f in OpportunityState.FIELDS] == [
+                getattr(deal, f) for f in OpportunityState.FIELDS
+            ]
+
+    def test_a_share_of_deals_is_in_other_currencies_with_rates(self, generated, db):
+        currencies = Counter(Opportunity.objects.values_list("currency", flat=True))
+        assert set(currencies) == {"USD", "EUR", "GBP"}
+        assert 0.08 <= currencies["EUR"] / sum(currencies.values()) <= 0.12
+        rated = set(ExchangeRate.objects.values_list("currency", flat=True))
+        assert rated == {"EUR", "GBP"}
+        first = ExchangeRate.objects.order_by("valid_from").first().valid_from
+        assert first <= Opportunity.objects.order_by("close_date").first().close_date
 
     def test_deals_agree_with_their_stage_and_accounts(self, generated, db):
         stages = {stage.pk: stage for stage in Stage.objects.all()}
@@ -187,12 +249,12 @@ class TestGenerate:
         for deal in Opportunity.objects.all():
             stage = stages[deal.stage_id]
             assert (deal.is_won, deal.is_closed) == (stage.is_won, stage.is_closed)
-            assert (deal.probability, deal.forecast_category) == (
-                stage.probability,
-                stage.forecast_category,
-            )
+            assert deal.probability == stage.probability
+            # An open deal's rep may call it otherwise than the stage (the history says when).
+            if stage.is_closed:
+                assert deal.forecast_category == stage.forecast_category
             assert (deal.closed_date is not None) == stage.is_closed
-            assert bool(deal.lost_reason) == stage.is_lost
+            assert (deal.lost_reason_id is not None) == stage.is_lost
             lost += stage.is_lost
         closed = Opportunity.objects.filter(is_closed=True).count()
         assert 0.45 <= lost / closed <= 0.65

@@ -73,25 +73,30 @@ def test_winning_sets_the_closed_date_and_makes_the_account_a_customer(deal, sta
     ).exists()
 
 
-def test_losing_requires_a_reason(deal, stages, org):
+def test_losing_requires_a_reason(deal, stages, org, lost_reasons):
     with pytest.raises(ValidationError) as error:
         opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Closed lost"])
     assert "lost_reason" in error.value.message_dict
     deal.refresh_from_db()
     assert deal.stage == stages["Prospecting"] and deal.version == 1
     lost = opportunity_move_stage(
-        opportunity=deal, by=org.rep, stage=stages["Closed lost"], lost_reason="Price"
+        opportunity=deal, by=org.rep, stage=stages["Closed lost"], lost_reason=lost_reasons["Price"]
     )
-    assert (lost.lost_reason, lost.is_closed, lost.is_won) == ("Price", True, False)
+    assert (lost.lost_reason, lost.is_closed, lost.is_won) == (lost_reasons["Price"], True, False)
     assert Account.objects.get(pk=deal.account_id).type == Account.Type.PROSPECT
 
 
-def test_reopening_is_allowed_and_recorded(deal, stages, org):
+def test_reopening_is_allowed_and_recorded(deal, stages, org, lost_reasons):
     opportunity_move_stage(
-        opportunity=deal, by=org.rep, stage=stages["Closed lost"], lost_reason="Timing"
+        opportunity=deal,
+        by=org.rep,
+        stage=stages["Closed lost"],
+        lost_reason=lost_reasons["Other"],
+        lost_reason_detail="Merged with a client",
     )
     reopened = opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Negotiation"])
-    assert (reopened.is_closed, reopened.closed_date, reopened.lost_reason) == (False, None, "")
+    assert (reopened.is_closed, reopened.closed_date) == (False, None)
+    assert (reopened.lost_reason, reopened.lost_reason_detail) == (None, "")
     stage_moves = [r[2] for r in history(deal) if r[0] == "stage"]
     assert stage_moves[-2:] == [str(stages["Closed lost"].pk), str(stages["Negotiation"].pk)]
 
@@ -171,9 +176,10 @@ def close_date_rows(deal):
 
 
 @pytest.mark.parametrize("stage", ["Closed won", "Closed lost"])
-def test_closing_makes_the_close_date_the_day_it_closed(org, deal, stages, stage):
+def test_closing_makes_the_close_date_the_day_it_closed(org, deal, stages, stage, lost_reasons):
+    reason = lost_reasons["Price"] if stages[stage].is_lost else None
     deal = opportunity_move_stage(
-        opportunity=deal, by=org.rep, stage=stages[stage], lost_reason="Price", at=CLOSED_AT
+        opportunity=deal, by=org.rep, stage=stages[stage], lost_reason=reason, at=CLOSED_AT
     )
     assert (deal.close_date, deal.closed_date, deal.planned_close_date) == (TODAY, TODAY, SOON)
     # Made by closing, so that no slip figure counts it as a push.
@@ -195,11 +201,14 @@ def test_reopening_puts_the_planned_date_back(org, deal, stages):
     assert close_date_rows(deal)[-1] == (str(TODAY), str(SOON), "reopening")
 
 
-def test_reopening_after_the_planned_date_asks_for_a_new_one(org, deal, stages):
+def test_reopening_after_the_planned_date_asks_for_a_new_one(org, deal, stages, lost_reasons):
     past = TODAY - datetime.timedelta(days=3)
     deal = opportunity_update(opportunity=deal, by=org.rep, close_date=past)
     deal = opportunity_move_stage(
-        opportunity=deal, by=org.rep, stage=stages["Closed lost"], lost_reason="Budget"
+        opportunity=deal,
+        by=org.rep,
+        stage=stages["Closed lost"],
+        lost_reason=lost_reasons["Budget"],
     )
     with pytest.raises(ValidationError) as error:
         opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Proposal"])
@@ -214,9 +223,9 @@ def test_reopening_after_the_planned_date_asks_for_a_new_one(org, deal, stages):
     assert close_date_rows(deal)[-1] == (str(TODAY), str(new), None)  # the rep's choice
 
 
-def test_moving_between_closed_stages_keeps_the_close_date(org, deal, stages):
+def test_moving_between_closed_stages_keeps_the_close_date(org, deal, stages, lost_reasons):
     opportunity_move_stage(
-        opportunity=deal, by=org.rep, stage=stages["Closed lost"], lost_reason="Price"
+        opportunity=deal, by=org.rep, stage=stages["Closed lost"], lost_reason=lost_reasons["Price"]
     )
     deal = opportunity_move_stage(opportunity=deal, by=org.rep, stage=stages["Closed won"])
     assert (deal.close_date, deal.planned_close_date) == (TODAY, SOON)

@@ -131,7 +131,7 @@ def test_a_stale_edit_shows_the_conflict_with_both_values(org, account):
     assert account.name == "Theirs Ltd"
 
 
-def test_the_account_page_groups_deals_with_totals(org, account):
+def test_the_account_page_groups_deals_with_totals(org, account, lost_reasons):
     stages = {s.name: s for s in Stage.objects.filter(pipeline__is_default=True)}
     for amount in (100, 200):
         opportunity_create(
@@ -152,7 +152,7 @@ def test_the_account_page_groups_deals_with_totals(org, account):
         amount=Decimal(50),
         close_date=SOON,
         stage=stages["Closed lost"],
-        lost_reason="Price",
+        lost_reason=lost_reasons["Price"],
     )
     # Someone else's deal on the same account stays out of the rep's totals.
     opportunity_create(
@@ -287,8 +287,9 @@ def test_account_page_query_count_does_not_grow_with_rows(
         )
         account_create(by=org.rep, name=f"Sub {i}", parent=account)
     client = signed_in(org.manager)
-    # 16: the timeline names the new parent, looked up among the accounts the manager sees.
-    with django_assert_max_num_queries(16):
+    # 17: the timeline names the new parent, looked up among the accounts the manager sees,
+    # and the totals name the company's currency.
+    with django_assert_max_num_queries(17):
         assert client.get(f"/accounts/{account.pk}/").status_code == 200
 
 

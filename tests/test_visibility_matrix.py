@@ -35,11 +35,13 @@ from salestrack.accounts.services import (
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log
 from salestrack.audit.models import Deleted
+from salestrack.company.models import ExchangeRate
+from salestrack.company.services import rate_create
 from salestrack.forecasting.models import Quota
 from salestrack.forecasting.quotas import quota_set
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_create, lead_delete
-from salestrack.opportunities.models import Opportunity, Pipeline, Stage
+from salestrack.opportunities.models import LostReason, Opportunity, Pipeline, Stage
 from salestrack.opportunities.services import opportunity_create
 from salestrack.teams.models import ApiToken, Team, User
 from salestrack.teams.services import token_create
@@ -111,22 +113,32 @@ NON_RECORD = {
     ("page", "settings-stage-move"): ("stage", ADMIN_ONLY),
     ("page", "settings-stage-delete"): ("stage", ADMIN_ONLY),
     ("page", "settings-deleted-restore"): ("deleted", ADMIN_ONLY),
+    ("page", "settings-lost-reason-edit"): ("lost_reason", ADMIN_ONLY),
+    ("page", "settings-lost-reason-move"): ("lost_reason", ADMIN_ONLY),
+    ("page", "settings-lost-reason-retire"): ("lost_reason", ADMIN_ONLY),
+    ("page", "settings-lost-reason-delete"): ("lost_reason", ADMIN_ONLY),
     ("page", "token-revoke"): ("token", OWN_ONLY),
     ("page", "board-column"): ("stage", DIRECTORY),
     ("api", "user-detail"): ("user", DIRECTORY),
     ("api", "team-detail"): ("team", DIRECTORY),
     ("api", "pipeline-detail"): ("pipeline", DIRECTORY),
+    ("api", "lostreason-detail"): ("lost_reason", DIRECTORY),
     ("api", "deleted-restore"): ("deleted", ADMIN_ONLY),
     ("api", "quota-detail"): ("quota", QUOTA_OF),
+    ("page", "settings-rate-edit"): ("rate", ADMIN_ONLY),
+    ("page", "settings-rate-delete"): ("rate", ADMIN_ONLY),
+    ("api", "exchangerate-detail"): ("rate", DIRECTORY),
 }
 NON_RECORD_MODELS = {
     "user": User,
     "team": Team,
     "pipeline": Pipeline,
     "stage": Stage,
+    "lost_reason": LostReason,
     "deleted": Deleted,
     "token": ApiToken,
     "quota": Quota,
+    "rate": ExchangeRate,
 }
 
 # Routes without an id that show no records: not read for names.
@@ -472,9 +484,13 @@ def build_world(org):
         "team": org.team_b,
         "pipeline": pipeline,
         "stage": pipeline.stages.order_by("position").first(),
+        "lost_reason": LostReason.objects.get_or_create(name="Zq-reason", position=1)[0],
         "deleted": Deleted.objects.latest("deleted_at"),
         "token": ApiToken.objects.filter(user=org.teammate).latest("created_at"),
         "quota": quota_set(by=admin, period="2026-Q4", amount="10", user=org.teammate),
+        "rate": rate_create(
+            by=admin, currency="EUR", rate="1.1", valid_from=datetime.date(2026, 1, 1)
+        ),
     }
     return records, others
 

@@ -125,11 +125,12 @@ def test_a_record_created_at_a_past_date_has_that_date_everywhere(org):
     assert history.exists() and set(history.values_list("changed_at", flat=True)) == {PAST}
 
 
-def test_a_later_change_keeps_created_at_and_stamps_updated_at(org):
+def test_a_later_change_keeps_created_at_and_stamps_updated_at(org, lost_reasons):
     account = account_create(by=org.rep, name="Acme", at=PAST)
     deal = opportunity_create(by=org.rep, account=account, name="D", close_date=SOON, at=PAST)
     lost = stage("Closed lost")
-    opportunity_move_stage(opportunity=deal, by=org.rep, stage=lost, lost_reason="Price", at=LATER)
+    price = lost_reasons["Price"]
+    opportunity_move_stage(opportunity=deal, by=org.rep, stage=lost, lost_reason=price, at=LATER)
     deal.refresh_from_db()
     assert (deal.created_at, deal.updated_at) == (PAST, LATER)
     assert (deal.stage_entered_at, deal.closed_date) == (LATER, LATER.date())

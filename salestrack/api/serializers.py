@@ -11,6 +11,7 @@ from salestrack.leads.models import Lead
 from salestrack.lib.models import ADDRESS_FIELDS
 from salestrack.opportunities.models import (
     ForecastCategory,
+    LostReason,
     Opportunity,
     OpportunityHistory,
     Pipeline,
@@ -185,6 +186,19 @@ class OpportunitySerializer(RecordSerializer):
     probability = Integer(min_value=0, max_value=100, required=False)
     # Like probability, the category defaults to the stage's (opportunity_create sets it).
     forecast_category = serializers.ChoiceField(choices=ForecastCategory.choices, required=False)
+    lost_reason_id = VisibleIdField(
+        LostReason,
+        source="lost_reason",
+        required=False,
+        allow_null=True,
+        help_text="Why it was lost (/lost-reasons): required with a lost stage, null otherwise.",
+    )
+    lost_reason_detail = Text(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="A few words more; required when the reason asks for them (Other).",
+    )
 
     class Meta:
         model = Opportunity
@@ -205,7 +219,8 @@ class OpportunitySerializer(RecordSerializer):
             "source",
             "next_step",
             "description",
-            "lost_reason",
+            "lost_reason_id",
+            "lost_reason_detail",
             "closed_date",
             "planned_close_date",
             "is_closed",
@@ -338,6 +353,17 @@ class StageSerializer(ModelSerializer):
             "is_won",
             "is_lost",
         ]
+
+
+class LostReasonSerializer(ModelSerializer):
+    class Meta:
+        model = LostReason
+        fields = ["id", "name", "position", "is_active", "needs_detail"]
+        read_only_fields = ["position"]
+        extra_kwargs = {
+            "is_active": {"help_text": "False: retired, kept on old deals but no longer offered."},
+            "needs_detail": {"help_text": "A deal lost for it needs `lost_reason_detail` (Other)."},
+        }
 
 
 class PipelineSerializer(ModelSerializer):

@@ -21,8 +21,9 @@ from salestrack.audit.models import Deleted
 from salestrack.leads import services as leads
 from salestrack.leads.models import Lead
 from salestrack.lib.ids import parse_id
+from salestrack.opportunities import lost_reasons
 from salestrack.opportunities import services as opportunities
-from salestrack.opportunities.models import Opportunity, OpportunityHistory
+from salestrack.opportunities.models import LostReason, Opportunity, OpportunityHistory
 
 
 def if_match_version(request) -> int | None:
@@ -239,6 +240,64 @@ class PipelineViewSet(DirectoryViewSet):
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("stages")
+
+
+class AdminsWrite(permissions.IsAuthenticated):
+    """Everyone signed in reads; only admins write (403), before the body is even read."""
+
+    message = "Only an admin can change this list."
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or request.user.is_admin
+
+
+class InListOrder(KeysetPagination):
+    ordering = "position"
+
+
+class LostReasonViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    DirectoryViewSet,
+):
+    """The reasons a deal is lost for, in the list's order: everyone reads them, admins keep
+    them. A reason deals were lost for is not deleted (409): retire it (`is_active: false`)."""
+
+    serializer_class = serializers.LostReasonSerializer
+    model = LostReason
+    permission_classes = [AdminsWrite]
+    pagination_class = InListOrder
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reason = lost_reasons.lost_reason_create(by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(reason).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        reason = self.get_object()
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(reason, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        reason = lost_reasons.lost_reason_update(
+            reason=reason, by=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(reason).data)
+
+    @extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                ErrorSerializer, description="Deals were lost for it: retire it instead."
+            ),
+        }
+    )
+    def destroy(self, request, *args, **kwargs):
+        lost_reasons.lost_reason_delete(reason=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AdminsOnly(permissions.IsAuthenticated):

@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from salestrack.access.visibility import DIRECTORY
@@ -11,6 +12,11 @@ class Company(models.Model):
     """The company's own settings: one row, id 1, which the first migration makes."""
 
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    # The month a fiscal year starts in (1 = January: fiscal quarters are calendar quarters).
+    # A fiscal year is named by the calendar year it starts in.
+    fiscal_year_start = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
     updated_at = models.DateTimeField(default=now)
 
     access = DIRECTORY

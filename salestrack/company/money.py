@@ -44,6 +44,13 @@ def company_currency() -> str:
     return Company.load().currency
 
 
+def currencies_offered() -> list[str]:
+    """What a deal may be in: the company's currency first, then those with a rate."""
+    home = company_currency()
+    rated = ExchangeRate.objects.exclude(currency=home).order_by("currency")
+    return [home, *rated.values_list("currency", flat=True).distinct()]
+
+
 def in_company_currency(amount: str = "amount", currency: str = "currency", on: str = "close_date"):
     """A query expression: the row's `amount` in the company's currency, rounded to cents.
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from salestrack.audit import records
 from salestrack.company.models import Company, ExchangeRate
 from salestrack.company.money import CURRENCIES, company_currency, in_use
+from salestrack.lib import dates
 from salestrack.lib.errors import Conflict, Forbidden
 from salestrack.teams.models import User
 
@@ -45,7 +46,7 @@ def currency_check(value) -> str:
             {
                 "currency": [
                     f"There is no exchange rate for {code}: "
-                    "an admin adds one under Settings › Currencies."
+                    "an admin adds one under Settings › Company."
                 ]
             }
         )
@@ -66,38 +67,50 @@ def _rate_value(value, field: str = "rate") -> Decimal:
     return rate
 
 
+COMPANY_FIELDS = {"currency", "fiscal_year_start"}
+
+
 @transaction.atomic
-def company_update(
-    *, by: User | None, currency: str, at: datetime.datetime | None = None
-) -> Company:
-    """Set the company's currency: only while no rate and no deal is stated in another one.
+def company_update(*, by: User | None, at: datetime.datetime | None = None, **changes) -> Company:
+    """Change the company's settings: its currency, the month its fiscal year starts."""
+    _refuse_unless_admin(by)
+    records.check_fields(Company, COMPANY_FIELDS, changes)
+    company = Company.objects.select_for_update().filter(pk=1).first()
+    if company is None:  # emptied by a test that flushes every table
+        company = Company.objects.create(pk=1)
+    before = records.snapshot(company)
+    if "currency" in changes:
+        code = currency_code(changes["currency"])
+        if code != company.currency:
+            _refuse_currency_change(company.currency, code)
+        company.currency = code
+    if "fiscal_year_start" in changes:
+        month = changes["fiscal_year_start"]
+        if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+            raise ValidationError({"fiscal_year_start": ["A month from 1 (January) to 12."]})
+        company.fiscal_year_start = month
+    records.save_changes(company, before, by=by, action="company.changed", at=at)
+    return company
+
+
+def _refuse_currency_change(old: str, new: str) -> None:
+    """The currency changes only while no rate and no deal is stated in another one.
 
     Rates are stated in the company's currency, so a change would make every rate wrong;
     converting the table to a new currency is a job for a person with the new rates at hand.
     """
-    _refuse_unless_admin(by)
-    code = currency_code(currency)
-    company = Company.objects.select_for_update().filter(pk=1).first() or Company.objects.create(
-        pk=1
-    )
-    if code == company.currency:
-        return company
     if ExchangeRate.objects.exists():
         raise Conflict(
-            f"The exchange rates are stated in {company.currency}: delete them before changing "
+            f"The exchange rates are stated in {old}: delete them before changing "
             "the company's currency.",
             {"currency": ["Delete the exchange rates first."]},
         )
-    if in_use(company.currency):
+    if in_use(old):
         raise Conflict(
-            f"Deals are in {company.currency}: the company's currency can change only while "
-            f"every deal is in {code}.",
-            {"currency": [f"Deals are in {company.currency}."]},
+            f"Deals are in {old}: the company's currency can change only while "
+            f"every deal is in {new}.",
+            {"currency": [f"Deals are in {old}."]},
         )
-    before = records.snapshot(company)
-    company.currency = code
-    records.save_changes(company, before, by=by, action="company.currency.changed", at=at)
-    return company
 
 
 def _check_rate(rate: ExchangeRate) -> None:
@@ -112,7 +125,11 @@ def _check_rate(rate: ExchangeRate) -> None:
     taken = ExchangeRate.objects.filter(currency=rate.currency, valid_from=rate.valid_from)
     if taken.exclude(pk=rate.pk).exists():
         raise ValidationError(
-            {"valid_from": [f"{rate.currency} already has a rate from {rate.valid_from:%Y-%m-%d}."]}
+            {
+                "valid_from": [
+                    f"{rate.currency} already has a rate from {dates.day(rate.valid_from)}."
+                ]
+            }
         )
 
 
@@ -133,7 +150,7 @@ def rate_create(
             return records.insert(row, by=by, action="company.rate.created", at=at)
     except IntegrityError:  # the same day's rate, written at the same moment by someone else
         raise Conflict(
-            f"{row.currency} already has a rate from {row.valid_from:%Y-%m-%d}."
+            f"{row.currency} already has a rate from {dates.day(row.valid_from)}."
         ) from None
 
 

@@ -6,15 +6,18 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db.models import Count
 from django.test import Client
+from django.utils import timezone
 
 from salestrack.accounts.models import Account
 from salestrack.activities.models import Activity
 from salestrack.leads.models import Lead
 from salestrack.lib import keyset
 from salestrack.opportunities.models import Opportunity, Stage
+from salestrack.opportunities.selectors import pipeline_as_of
 from salestrack.teams.models import Team, User
 from salestrack.teams.services import token_create
 
@@ -161,11 +164,32 @@ def build(people: dict[str, User]) -> list[Case]:
         Case("board (team)", get(page, "/board/")),
         Case("board (everyone)", get(clients["admin"], "/board/")),
         Case("record page, long timeline", get(clients["admin"], f"/opportunities/{busiest.pk}/")),
+        # The list's totals, loaded after it: every deal an admin sees, open or closed.
+        Case("page opportunities totals (admin)", get(clients["admin"], "/opportunities/totals/")),
+        Case("page opportunities totals (manager)", get(page, "/opportunities/totals/")),
+        Case(
+            "page opportunities totals search (admin)",
+            get(clients["admin"], "/opportunities/totals/?q=an"),
+        ),
+        Case("open pipeline as of 90 days ago (everyone)", _as_of(90)),
         Case("my day (rep)", get(clients["rep"], "/")),
         Case("my day (manager team)", get(page, "/?view=team")),
     ]
     cases += _writes(api["rep"], rep)
     return cases
+
+
+def _as_of(days: int) -> Callable:
+    """The open pipeline as it stood `days` ago, read into memory (a forecast's first step)."""
+    moment = timezone.now() - datetime.timedelta(days=days)
+
+    def call():
+        rows = pipeline_as_of(moment, open_only=True).values_list(
+            "opportunity_id", "stage_id", "amount", "currency", "close_date", "probability"
+        )
+        return SimpleNamespace(status_code=200 if len(list(rows)) else 404)
+
+    return call
 
 
 def _writes(client: Client, rep: User) -> list[Case]:

@@ -6,7 +6,8 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from salestrack.opportunities.models import Pipeline, Stage
+from salestrack.dev.gen_words import LOST_REASONS
+from salestrack.opportunities.models import LostReason, Pipeline, Stage
 
 DAY = 86_400
 HOUR = 3_600
@@ -92,6 +93,8 @@ class Stages:
     category: list[str]
     rotting_days: list[int | None]
     n_open: int
+    # The ids of the reasons lost deals are lost for (the generator's words, made if missing).
+    lost_reasons: list[int]
 
     @property
     def won(self) -> int:
@@ -122,6 +125,12 @@ class Stages:
             category=[s.forecast_category for s in ordered],
             rotting_days=[s.rotting_days for s in ordered],
             n_open=len(ordered) - 2,
+            lost_reasons=[
+                LostReason.objects.get_or_create(
+                    name__iexact=name, defaults={"name": name, "position": position}
+                )[0].pk
+                for position, name in enumerate(LOST_REASONS, start=1)
+            ],
         )
 
 

@@ -1,15 +1,16 @@
 """Opportunities and their history: how each deal goes, from creation to won, lost or still open."""
 
 import math
+import random
 from array import array
-from itertools import accumulate
+from dataclasses import dataclass
+from itertools import accumulate, groupby
 
 from salestrack.dev.gen_accounts import SOURCE_NAMES, Accounts
-from salestrack.dev.gen_base import DAY, HORIZON, HOUR, RECORD_COLUMNS, Context, ranks, spread
+from salestrack.dev.gen_base import DAY, HORIZON, HOUR, RECORD_COLUMNS, Context, ranks
 from salestrack.dev.gen_org import Org
 from salestrack.dev.gen_words import (
     DIRECT_SOURCES,
-    LOST_REASONS,
     NEW_OPPORTUNITIES,
     NEXT_STEPS,
     PRODUCTS,
@@ -34,13 +35,15 @@ OPPORTUNITY_COLUMNS = (
     "source",
     "next_step",
     "description",
-    "lost_reason",
+    "lost_reason_id",
+    "lost_reason_detail",
     "closed_date",
     "is_closed",
     "is_won",
     "stage_entered_at",
     "snoozed_until",
     "snooze_reason",
+    "planned_close_date",
 )
 HISTORY_COLUMNS = (
     "id",
@@ -50,10 +53,50 @@ HISTORY_COLUMNS = (
     "new_value",
     "changed_by_id",
     "changed_at",
+    "cause",
 )
-# The fields a creation writes to the history. The service writes all six tracked fields; two
-# keep large at the 1,000,000 history rows of PRODUCT.md section 7 with room for the stage moves.
-CREATED_FIELDS = ("stage", "amount")
+# The history's fields, in the order of OpportunityState's columns after its dates.
+STATE_FIELDS = (
+    "stage",
+    "amount",
+    "currency",
+    "close_date",
+    "probability",
+    "forecast_category",
+    "owner",
+)
+STATE_COLUMNS = (
+    "id",
+    "opportunity_id",
+    "valid_from",
+    "valid_to",
+    "stage_id",
+    "amount",
+    "currency",
+    "close_date",
+    "probability",
+    "forecast_category",
+    "owner_id",
+    "is_closed",
+)
+RATE_COLUMNS = ("id", "currency", "rate", "valid_from", "created_at", "updated_at")
+# A close-date push or an amount change about every this many days a deal is worked.
+EXTRA_EVERY = 30
+HANDED_OVER = 0.04  # of deals worked for two weeks or more: another rep had them first
+OVERRIDDEN = 0.12  # of open deals: the rep set a forecast category other than the stage's
+CATEGORIES = ["pipeline", "best_case", "commit"]
+# The company's currency first: a share of the deals is in the others, at the rates of
+# Rates below (company_exchangerate), so that the benchmark measures conversion.
+CURRENCIES = ["USD", "EUR", "GBP"]
+CURRENCY_SHARE = [0.85, 0.10, 0.05]
+
+
+@dataclass
+class Life:
+    rows: list  # (when, field, old, new, cause)
+    final: dict  # field -> its last value, as the history spells it
+    planned: str | None  # a closed deal's close date before closing
+
 
 MEDIAN_OPPORTUNITY = 10_000  # USD
 MEDIAN_CYCLE = 60  # days from creation to close
@@ -89,6 +132,8 @@ class Opportunities:
         self.end, self.entered, self.amount = array("i"), array("i"), array("i")
         self.stage, self.flags, self.source = array("b"), array("b"), array("b")
         self.existing, self.opportunity_owner = array("b"), array("i")
+        self.currency = array("b")
+        self.rates = Rates(ctx)
         self.path_start, self.path_stage, self.path_time = array("i", [0]), array("b"), array("i")
         self.contact_opp = array("i", [-1]) * len(accounts.contact_account)
 
@@ -161,6 +206,8 @@ class Opportunities:
             owner = self.org.owner(rng)
         size = self.accounts.size[a]
         amount = MEDIAN_OPPORTUNITY * size * rng.lognormvariate(0, 0.8) * (0.6 if existing else 1.0)
+        currency = rng.choices(range(len(CURRENCIES)), CURRENCY_SHARE)[0]
+        amount /= self.rates.rate(currency, t)
         amount = max(500, int(round(amount, -2 if amount >= 5000 else -1)))
         days = rng.lognormvariate(math.log(MEDIAN_CYCLE), 0.7) * size**0.3
         end = clock.at_work(t + int(min(365, max(3, days * (0.7 if existing else 1))) * DAY))
@@ -235,6 +282,7 @@ class Opportunities:
         self.flags.append(flags)
         self.source.append(source)
         self.existing.append(existing)
+        self.currency.append(currency)
         self.opportunity_owner.append(owner)
         self.path_stage.extend(path)
         self.path_time.append(t)
@@ -262,6 +310,7 @@ class Opportunities:
                 snoozed_until = date(clock.now + rng.randrange(3, 45) * DAY)
                 snooze_reason = rng.choice(SNOOZE_REASONS)
             next_step = rng.choice(NEXT_STEPS) if not closed and rng.random() < 0.7 else ""
+            life = self.life(p)
             yield (
                 i + 1,
                 self.opportunity_owner[p],
@@ -274,75 +323,188 @@ class Opportunities:
                 stages.pipeline_id,
                 stages.ids[stage],
                 f"{self.amount[p]}.00",
-                "USD",
+                CURRENCIES[self.currency[p]],
                 date(self.end[p]),
                 stages.probability[stage],
-                stages.category[stage],
+                life.final["forecast_category"],
                 "existing_business" if self.existing[p] else "new_business",
                 SOURCES[self.source[p]],
                 next_step,
                 "",
-                rng.choice(LOST_REASONS) if stage == stages.lost else "",
+                rng.choice(stages.lost_reasons) if stage == stages.lost else None,
+                "",
                 date(self.end[p]) if closed else None,
                 closed,
                 stage == stages.won,
                 stamp(self.entered[p]),
                 snoozed_until,
                 snooze_reason,
+                life.planned,
             )
 
-    def history_rows(self):
-        """Creation rows, then stage moves, close date pushes and amount changes, in time order.
+    def life(self, p: int) -> "Life":
+        """The deal's changes as the services would have written them, creation first.
 
-        Values are spelled as the service's _record_history spells them: ids for the stage,
-        two decimals for amounts, ISO dates. The pushes and changes fill what the stage moves
-        leave of `size.history`, spread over the deals that were worked a while.
+        Its own random stream (from the seed and the deal), so that the deal rows, the history
+        and the states, written in three passes, tell one story.
+        1. Created with every tracked field; the close date planned then is pushed later as
+           it comes near, the amount re-scoped, a few deals handed to another rep, and a few
+           open ones given a forecast category other than their stage's.
+        2. Each stage move also sets the stage's probability and category; closing sets the
+           close date to the day it closed (cause "closing").
         """
-        ctx, rng, clock, stages = self.ctx, self.ctx.rng, self.ctx.clock, self.ctx.stages
-        stamp, day, stage_ids = clock.stamp, clock.date, stages.ids
-        moves = len(self.path_stage) - self.n
-        spare = max(0, ctx.size.history - len(CREATED_FIELDS) * self.n - moves)
-        windows = array(
-            "q", (max(0, self.entered[p] - self.created[p] - DAY) // HOUR for p in self.order)
+        ctx, clock, stages = self.ctx, self.ctx.clock, self.ctx.stages
+        rng = random.Random(ctx.seed * 1_000_003 + p)
+        day, ids = clock.date, stages.ids
+        t, end, entered = self.created[p], self.end[p], self.entered[p]
+        start, stop = self.path_start[p], self.path_start[p + 1]
+        closed = self.stage[p] >= stages.won
+        worked = max(0, entered - t - DAY)
+
+        # The extra changes, forward in time, with the values they set.
+        extra = sorted(
+            clock.working(rng, t + HOUR, entered)
+            for _ in range(int(worked / (EXTRA_EVERY * DAY) * rng.uniform(0.2, 1.8)))
         )
+        pushes = [when for when in extra if rng.random() < 0.65]
+        rescopes = [when for when in extra if when not in pushes]
+        # The close date before closing, or now: pushed 7 to 30 days at a time up to it.
+        planned = end + rng.randrange(-20, 31) * DAY if closed else end
+        closes = [planned]
+        for _ in pushes:
+            closes.append(closes[-1] - rng.randrange(7, 31) * DAY)
+        closes.reverse()  # closes[0] was planned at creation, closes[i] after push i
+        amounts = [self.amount[p]]
+        for _ in rescopes:
+            before = int(round(amounts[-1] / rng.uniform(0.75, 1.3), -1))
+            amounts.append(before if before != amounts[-1] else amounts[-1] + 10)
+        amounts.reverse()
+
+        owner = self.opportunity_owner[p]
+        first_owner = owner
+        handover = None
+        if worked > 14 * DAY and rng.random() < HANDED_OVER:
+            first_owner = self.org.owner(rng)
+            handover = clock.working(rng, t + HOUR, entered) if first_owner != owner else None
+
+        events = [(when, 1, "close_date", i + 1) for i, when in enumerate(pushes)]
+        events += [(when, 1, "amount", i + 1) for i, when in enumerate(rescopes)]
+        events += [(self.path_time[j], 0, "stage", j) for j in range(start + 1, stop)]
+        if handover is not None:
+            events.append((handover, 2, "owner", owner))
+        override = None
+        if not closed and rng.random() < OVERRIDDEN:
+            # The rep calls it differently from the stage's default after the last move.
+            current = stages.category[self.stage[p]]
+            override = rng.choice([c for c in CATEGORIES if c != current])
+            events.append(
+                (clock.working(rng, entered, max(entered, clock.now - HOUR)), 3, "category", 0)
+            )
+        events.sort()
+
+        stage = self.path_stage[start]
+        currency = CURRENCIES[self.currency[p]]
+        values = {
+            "stage": str(ids[stage]),
+            "amount": f"{amounts[0]}.00",
+            "currency": currency,
+            "close_date": day(closes[0]),
+            "probability": str(stages.probability[stage]),
+            "forecast_category": stages.category[stage],
+            "owner": str(first_owner),
+        }
+        rows = [(t, field, None, value, None) for field, value in values.items()]
+        for when, _, kind, value in events:
+            if kind == "stage":
+                stage = self.path_stage[value]
+                new = {
+                    "stage": str(ids[stage]),
+                    "probability": str(stages.probability[stage]),
+                    "forecast_category": stages.category[stage],
+                }
+                if stage >= stages.won:
+                    new["close_date"] = day(end)
+                changes = [(f, v, "closing" if f == "close_date" else None) for f, v in new.items()]
+            elif kind == "close_date":
+                changes = [("close_date", day(closes[value]), None)]
+            elif kind == "amount":
+                changes = [("amount", f"{amounts[value]}.00", None)]
+            elif kind == "owner":
+                changes = [("owner", str(value), None)]
+            else:
+                changes = [("forecast_category", override, None)]
+            for field, new_value, cause in changes:
+                if values[field] != new_value:
+                    rows.append((when, field, values[field], new_value, cause))
+                    values[field] = new_value
+        return Life(rows, values, day(planned) if closed else None)
+
+    def history_rows(self):
+        """Every deal's history in the order of the deals' ids (life() says what it holds)."""
+        stamp = self.ctx.clock.stamp
         row_id = 0
-        for i, (p, extra) in enumerate(zip(self.order, spread(spare, windows), strict=True)):
-            t, owner = self.created[p], self.owner(p)
-            changes = []  # (when, field, old, new)
-            close, amount = self.end[p], self.amount[p]
-            # The values run backwards from the final ones.
-            for when in sorted(
-                (clock.working(rng, t + HOUR, self.entered[p]) for _ in range(extra)),
-                reverse=True,
-            ):
-                if rng.random() < 0.65:  # the rep pushes the close date as it comes near
-                    before = close - rng.randrange(7, 31) * DAY
-                    changes.append((when, "close_date", day(before), day(close)))
-                    close = before
-                else:  # re-scoped once the needs are known
-                    before = int(round(amount / rng.uniform(0.75, 1.3), -1))
-                    before = before if before != amount else amount + 10
-                    changes.append((when, "amount", f"{before}.00", f"{amount}.00"))
-                    amount = before
-            start, stop = self.path_start[p], self.path_start[p + 1]
-            for j in range(start + 1, stop):
-                old, new = stage_ids[self.path_stage[j - 1]], stage_ids[self.path_stage[j]]
-                changes.append((self.path_time[j], "stage", str(old), str(new)))
-            changes.sort(key=lambda change: change[0])
-            opp = i + 1
-            first = self.path_stage[start]
-            initial = {
-                "stage": str(stage_ids[first]),
-                "amount": f"{amount}.00",
-                "close_date": day(close),
-                "probability": str(stages.probability[first]),
-                "forecast_category": stages.category[first],
-                "owner": str(owner),
-            }
-            created = stamp(t)
-            for field in CREATED_FIELDS:
+        for i, p in enumerate(self.order):
+            owner = self.opportunity_owner[p]
+            for when, field, old, new, cause in self.life(p).rows:
                 row_id += 1
-                yield (row_id, opp, field, None, initial[field], owner, created)
-            for when, field, old, new in changes:
+                yield (row_id, i + 1, field, old, new, owner, stamp(when), cause)
+
+    def state_rows(self, forever: str):
+        """The deals' states over time (OpportunityState), as the writes keep them: a state
+        from each moment of the history to the next, the last one open-ended."""
+        stamp, stages = self.ctx.clock.stamp, self.ctx.stages
+        closed = {str(stages.ids[stages.won]), str(stages.ids[stages.lost])}
+        row_id = 0
+        for i, p in enumerate(self.order):
+            values, held = {}, None
+            for when, moment in groupby(self.life(p).rows, key=lambda row: row[0]):
+                for _, field, _, new, _ in moment:
+                    values[field] = new
+                if held is not None:
+                    yield (*held[:3], stamp(when), *held[3:])
                 row_id += 1
-                yield (row_id, opp, field, old, new, owner, stamp(when))
+                held = (
+                    row_id,
+                    i + 1,
+                    stamp(when),
+                    *(values[field] for field in STATE_FIELDS),
+                    values["stage"] in closed,
+                )
+            yield (*held[:3], forever, *held[3:])
+
+
+class Rates:
+    """A rate a month for each currency but the company's, wandering a little around a
+    plausible level from before the first deal until today (company_exchangerate)."""
+
+    LEVEL = {1: 1.08, 2: 1.27}  # EUR, GBP in USD
+
+    def __init__(self, ctx: Context):
+        rng = random.Random(ctx.seed * 7 + 1)
+        clock = ctx.clock
+        self.clock = clock
+        self.first = clock.start - 400 * DAY  # the oldest deal is about this old
+        self.months = (clock.now - self.first) // (30 * DAY) + 2
+        self.table = {}
+        for currency, level in self.LEVEL.items():
+            rate, rates = level, []
+            for _ in range(self.months):
+                rate = min(level * 1.15, max(level * 0.85, rate * rng.uniform(0.97, 1.03)))
+                rates.append(round(rate, 4))
+            self.table[currency] = rates
+
+    def rate(self, currency: int, t: int) -> float:
+        if currency == 0:
+            return 1.0
+        month = max(0, min(self.months - 1, (t - self.first) // (30 * DAY)))
+        return self.table[currency][month]
+
+    def rows(self):
+        stamp, day = self.clock.stamp, self.clock.date
+        row_id = 0
+        for currency, rates in self.table.items():
+            for month, rate in enumerate(rates):
+                row_id += 1
+                valid_from = day(self.first + month * 30 * DAY)
+                now = stamp(self.clock.now)
+                yield (row_id, CURRENCIES[currency], f"{rate:.4f}", valid_from, now, now)

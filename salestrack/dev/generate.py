@@ -23,20 +23,40 @@ from django.utils import timezone
 
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
+from salestrack.company.models import ExchangeRate
+from salestrack.company.money import company_currency
 from salestrack.dev.gen_accounts import ACCOUNT_COLUMNS, CONTACT_COLUMNS, Accounts
 from salestrack.dev.gen_activities import ACTIVITY_COLUMNS, Activities
 from salestrack.dev.gen_base import SIZES, Clock, Context, Stages
 from salestrack.dev.gen_leads import LEAD_COLUMNS, Leads
-from salestrack.dev.gen_opportunities import HISTORY_COLUMNS, OPPORTUNITY_COLUMNS, Opportunities
+from salestrack.dev.gen_opportunities import (
+    CURRENCIES,
+    HISTORY_COLUMNS,
+    OPPORTUNITY_COLUMNS,
+    RATE_COLUMNS,
+    STATE_COLUMNS,
+    Opportunities,
+)
 from salestrack.dev.gen_org import TEAM_COLUMNS, USER_COLUMNS, build
 from salestrack.dev.gen_writer import Writer
 from salestrack.leads.models import Lead
-from salestrack.opportunities.models import Opportunity, OpportunityHistory
+from salestrack.opportunities.models import Opportunity, OpportunityHistory, OpportunityState
 from salestrack.search import schema
 from salestrack.teams.models import Team, User
 
 PASSWORD = "bench-pass-2026"
-FILLED = [User, Team, Account, Contact, Lead, Opportunity, OpportunityHistory, Activity]
+FILLED = [
+    User,
+    Team,
+    Account,
+    Contact,
+    Lead,
+    Opportunity,
+    OpportunityHistory,
+    OpportunityState,
+    Activity,
+    ExchangeRate,
+]
 
 
 class NotEmpty(Exception):
@@ -53,6 +73,11 @@ def check_empty() -> None:
         raise NotEmpty(
             f"The database is not empty ({', '.join(found)}): generate only fills an empty, "
             "migrated one. Create a new database (or drop this one) and migrate it first."
+        )
+    if company_currency() != CURRENCIES[0]:
+        raise NotEmpty(
+            f"The company's currency is {company_currency()}: generate writes deals and rates "
+            f"in {CURRENCIES[0]}, the default."
         )
 
 
@@ -85,6 +110,8 @@ def generate(
     with transaction.atomic():
         writer.write("teams_team", TEAM_COLUMNS, org.teams, len(org.teams))
         writer.write("teams_user", USER_COLUMNS, org.users, len(org.users))
+    rates = list(opportunities.rates.rows())
+    writer.write("company_exchangerate", RATE_COLUMNS, rates, len(rates))
     writer.write("accounts_account", ACCOUNT_COLUMNS, accounts.account_rows(), accounts.n)
     contacts = len(accounts.contact_order)
     writer.write("accounts_contact", CONTACT_COLUMNS, accounts.contact_rows(), contacts)
@@ -98,6 +125,9 @@ def generate(
     writer.write(
         "deals_opportunityhistory", HISTORY_COLUMNS, opportunities.history_rows(), ctx.size.history
     )
+    forever = "9999-12-31 00:00:00" + ("+00" if writer.postgres else "")
+    states = opportunities.state_rows(forever)
+    writer.write("deals_opportunitystate", STATE_COLUMNS, states, ctx.size.history // 2)
     leads = Leads(ctx, org, accounts, opportunities)
     writer.write("leads_lead", LEAD_COLUMNS, leads.rows(), leads.n)
     activities = Activities(ctx, accounts, opportunities, leads)

@@ -1,9 +1,13 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from salestrack.access.visibility import DIRECTORY, Rule
 from salestrack.audit.models import AppendOnly
+from salestrack.company.money import Money
 from salestrack.lib.models import OwnedRecord, now
 
 
@@ -64,6 +68,31 @@ class Stage(models.Model):
         return self.is_won or self.is_lost
 
 
+class LostReason(models.Model):
+    """Why deals are lost, from a list the admin keeps, so that losses can be counted.
+
+    A retired reason stays on the deals lost for it but is no longer offered; one that asks
+    for a detail ("Other") takes the rest in the deal's free text.
+    """
+
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    is_active = models.BooleanField(default=True)
+    needs_detail = models.BooleanField(default=False)
+
+    # The company's list: everyone reads it, admins keep it.
+    access = DIRECTORY
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="lost_reason_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Opportunity(OwnedRecord):
     class Type(models.TextChoices):
         NEW_BUSINESS = "new_business", "New business"
@@ -91,7 +120,11 @@ class Opportunity(OwnedRecord):
     source = models.CharField(max_length=50, blank=True)
     next_step = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
-    lost_reason = models.CharField(max_length=200, blank=True)
+    # Only a lost deal has a reason; the detail is required when the reason asks for one.
+    lost_reason = models.ForeignKey(
+        LostReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lost_reason_detail = models.CharField(max_length=200, blank=True)
     closed_date = models.DateField(null=True, blank=True)
     # The close date planned before closing made it the day of closing; reopening restores it.
     planned_close_date = models.DateField(null=True, blank=True)
@@ -105,6 +138,8 @@ class Opportunity(OwnedRecord):
 
     # Seen by its owner and whoever manages them; it makes its account and contact seen.
     access = Rule()
+    # Its amount is in its currency, converted at the rate in force on its close date.
+    money = Money()
 
     class Meta:
         verbose_name_plural = "opportunities"
@@ -121,9 +156,10 @@ class Opportunity(OwnedRecord):
             models.Index(fields=["stage", "close_date", "id"], name="opp_board_idx"),
             models.Index(fields=["stage", "closed_date"], name="opp_stage_closed_idx"),
             # The board's column totals of open deals, read from this index alone rather than
-            # from rows scattered over the table.
+            # from rows scattered over the table; the currency and close date convert each
+            # amount to the company's currency (company/money.py).
             models.Index(
-                fields=["stage", "owner", "amount", "probability"],
+                fields=["stage", "owner", "amount", "probability", "currency", "close_date"],
                 condition=models.Q(is_closed=False),
                 name="opp_open_totals_idx",
             ),
@@ -148,7 +184,16 @@ class OpportunityHistory(AppendOnly):
     that marks the deletion, and a restore one that marks the restore.
     """
 
-    TRACKED = ["stage", "amount", "close_date", "probability", "forecast_category", "owner"]
+    # What forecasts read as of a past moment (OpportunityState); the currency converts amounts.
+    TRACKED = [
+        "stage",
+        "amount",
+        "currency",
+        "close_date",
+        "probability",
+        "forecast_category",
+        "owner",
+    ]
     # Not a field of the deal: "False" -> "True" when it was deleted, the reverse when restored.
     DELETED = "deleted"
 
@@ -195,3 +240,89 @@ class OpportunityHistory(AppendOnly):
             changed_by=by if getattr(by, "pk", None) else None,
             changed_at=at,
         )
+        if deleted:
+            OpportunityState.end(opportunity_id, at)
+        else:  # the trash has put the row back
+            OpportunityState.record(Opportunity.objects.get(pk=opportunity_id), at)
+
+
+# The end of a state that still holds: a date rather than null, so that "held at t" is two
+# plain comparisons on one index.
+FOREVER = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+
+
+class OpportunityState(models.Model):
+    """The tracked values an opportunity held from `valid_from` until `valid_to`: one row per
+    interval between two of its changes, so that the pipeline as of any moment is one query
+    (opportunities.selectors.pipeline_as_of) rather than a replay of the history.
+
+    Kept by the one write path with every change of a tracked field (`OpportunityState.record`
+    from the services and the trash) and rebuilt exactly from the history by
+    `salestrack forecast rebuild-states`. A deal in the trash holds no state until restored.
+    """
+
+    FIELDS = [
+        "stage_id",
+        "amount",
+        "currency",
+        "close_date",
+        "probability",
+        "forecast_category",
+        "owner_id",
+        "is_closed",
+    ]
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField(default=FOREVER)
+    stage = models.ForeignKey(
+        Stage, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    close_date = models.DateField()
+    probability = models.PositiveSmallIntegerField()
+    forecast_category = models.CharField(max_length=10, choices=ForecastCategory.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # The stage's, kept so that the open pipeline as of a moment is read from its own index.
+    is_closed = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            # The states that hold at a moment: those that end after it, started before it.
+            models.Index(fields=["valid_to", "valid_from"], name="opp_state_held_idx"),
+            models.Index(
+                fields=["valid_to", "valid_from"],
+                condition=models.Q(is_closed=False),
+                name="opp_state_open_idx",
+            ),
+            models.Index(fields=["opportunity", "valid_to"], name="opp_state_opp_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} from {self.valid_from:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def record(cls, opportunity: Opportunity, at: datetime.datetime, *, new: bool = False) -> None:
+        """The deal's values from `at` on: end the state that held until now, start a new one
+        (a `new` deal has none to end).
+
+        A second change at the same moment replaces the state it started, as the rebuild,
+        which reads the history's rows of one moment as one change, would.
+        """
+        values = {name: getattr(opportunity, name) for name in cls.FIELDS}
+        if not new:
+            held = cls.objects.filter(opportunity_id=opportunity.pk, valid_to=FOREVER)
+            if held.filter(valid_from=at).update(**values):
+                return
+            held.update(valid_to=at)
+        cls.objects.create(opportunity_id=opportunity.pk, valid_from=at, **values)
+
+    @classmethod
+    def end(cls, opportunity_id: int, at: datetime.datetime) -> None:
+        """The deal went to the trash at `at`: its state ends there."""
+        cls.objects.filter(opportunity_id=opportunity_id, valid_to=FOREVER).update(valid_to=at)

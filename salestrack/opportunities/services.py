@@ -10,8 +10,17 @@ from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import account_won
 from salestrack.audit import records
+from salestrack.company.money import company_currency
+from salestrack.company.services import currency_check
 from salestrack.lib import dates
-from salestrack.opportunities.models import Opportunity, OpportunityHistory, Pipeline, Stage
+from salestrack.opportunities.models import (
+    LostReason,
+    Opportunity,
+    OpportunityHistory,
+    OpportunityState,
+    Pipeline,
+    Stage,
+)
 from salestrack.teams.models import User
 
 OPPORTUNITY_FIELDS = {
@@ -76,21 +85,58 @@ def _record_history(
                 )
             )
     OpportunityHistory.objects.bulk_create(rows)
+    if rows:
+        OpportunityState.record(opportunity, at, new=not before)
+
+
+def _set_lost_reason(
+    opportunity: Opportunity, reason: LostReason | None, detail: str | None
+) -> None:
+    """Give a lost deal its reason from the list, and the detail "Other" asks for.
+
+    None keeps what the deal has (moving between lost stages, changing only the detail). A
+    newly chosen reason must be on the list now: a retired one stays only where it was.
+    """
+    same = reason is None or reason.pk == opportunity.lost_reason_id
+    if not same:
+        reason = LostReason.objects.filter(pk=reason.pk, is_active=True).first()
+        if reason is None:
+            raise ValidationError({"lost_reason": ["Choose a reason from the list."]})
+    else:
+        reason = opportunity.lost_reason
+    if reason is None:
+        raise ValidationError({"lost_reason": ["A lost reason is required to close as lost."]})
+    if detail is None:
+        detail = opportunity.lost_reason_detail if same else ""
+    detail = detail.strip()
+    if reason.needs_detail and not detail:
+        raise ValidationError({"lost_reason_detail": [f"Say more: {reason.name} needs a detail."]})
+    opportunity.lost_reason = reason
+    opportunity.lost_reason_detail = detail
 
 
 def _enter_stage(
-    opportunity: Opportunity, stage: Stage, *, lost_reason: str | None, by: User, at
+    opportunity: Opportunity,
+    stage: Stage,
+    *,
+    lost_reason: LostReason | None,
+    lost_reason_detail: str | None,
+    by: User,
+    at,
 ) -> str | None:
     """Move to `stage`: defaults, closing, reopening and the account's customer status.
 
     Closing makes the close date the day the deal closed (a report by close date puts its
     revenue there) and keeps the planned one; reopening puts the planned date back unless it
-    has passed. Returns "closing" or "reopening" when it moved the close date so, else None.
+    has passed. Losing needs a reason from the list; winning or reopening clears it. Returns
+    "closing" or "reopening" when it moved the close date so, else None.
     """
     if stage.pipeline_id != opportunity.pipeline_id:
         raise ValidationError({"stage": ["That stage belongs to another pipeline."]})
-    if stage.is_lost and not (lost_reason or opportunity.lost_reason).strip():
-        raise ValidationError({"lost_reason": ["A lost reason is required to close as lost."]})
+    if stage.is_lost:
+        _set_lost_reason(opportunity, lost_reason, lost_reason_detail)
+    else:
+        opportunity.lost_reason, opportunity.lost_reason_detail = None, ""
     opportunity.stage = stage
     opportunity.stage_entered_at = at
     opportunity.probability = stage.probability
@@ -112,9 +158,6 @@ def _enter_stage(
             cause = "reopening"
         else:
             cause = "reopening-past"
-    opportunity.lost_reason = (
-        (lost_reason or opportunity.lost_reason).strip() if stage.is_lost else ""
-    )
     if stage.is_won:
         account_won(account_id=opportunity.account_id, by=by, on=opportunity.closed_date, at=at)
     return cause
@@ -136,7 +179,8 @@ def opportunity_create(
     stage: Stage | None = None,
     owner: User | None = None,
     contact: Contact | None = None,
-    lost_reason: str = "",
+    lost_reason: LostReason | None = None,
+    lost_reason_detail: str = "",
     at: datetime.datetime | None = None,
     **fields,
 ) -> Opportunity:
@@ -146,6 +190,8 @@ def opportunity_create(
     _check_contact(contact, account)
     stage = stage or default_stage()
     at = at or timezone.now()
+    sent = fields.get("currency")
+    fields["currency"] = currency_check(sent) if sent else company_currency()
     # Read the type from the database: the caller's copy may predate the first won deal.
     repeat = Account.objects.filter(pk=account.pk, type=Account.Type.CUSTOMER).exists()
     opportunity = Opportunity(
@@ -158,7 +204,14 @@ def opportunity_create(
         pipeline=stage.pipeline,  # the audit names it; default_stage() has it at hand
         type=Opportunity.Type.EXISTING_BUSINESS if repeat else Opportunity.Type.NEW_BUSINESS,
     )
-    _enter_stage(opportunity, stage, lost_reason=lost_reason, by=by, at=at)
+    _enter_stage(
+        opportunity,
+        stage,
+        lost_reason=lost_reason,
+        lost_reason_detail=lost_reason_detail,
+        by=by,
+        at=at,
+    )
     # An explicit probability or category overrides the stage's default.
     for name_, value in fields.items():
         setattr(opportunity, name_, value)
@@ -184,17 +237,26 @@ def opportunity_update(
     before = records.snapshot(current)
     at = at or timezone.now()
     stage = changes.pop("stage", None)
+    reason_sent = "lost_reason" in changes
     lost_reason = changes.pop("lost_reason", None)
+    detail = changes.pop("lost_reason_detail", None)
     cause = None
     if stage is not None and stage.pk != current.stage_id:
-        cause = _enter_stage(current, stage, lost_reason=lost_reason, by=by, at=at)
+        cause = _enter_stage(
+            current, stage, lost_reason=lost_reason, lost_reason_detail=detail, by=by, at=at
+        )
         cause = _close_date_sent(current, cause, changes, before, at)
-    elif lost_reason is not None:
-        if not current.stage.is_lost:
-            raise ValidationError({"lost_reason": ["Only a lost opportunity has a lost reason."]})
-        if not lost_reason.strip():
+    elif current.stage.is_lost:
+        if reason_sent and lost_reason is None:
             raise ValidationError({"lost_reason": ["A lost opportunity needs a lost reason."]})
-        current.lost_reason = lost_reason.strip()
+        if lost_reason is not None or detail is not None:
+            _set_lost_reason(current, lost_reason, detail)
+    elif lost_reason is not None or (detail or "").strip():
+        # An open or won deal sent without a reason (a full update) is fine; with one, not.
+        field = "lost_reason" if lost_reason is not None else "lost_reason_detail"
+        raise ValidationError({field: ["Only a lost opportunity has a lost reason."]})
+    if changes.get("currency", current.currency) != current.currency:
+        changes["currency"] = currency_check(changes["currency"])
     records.apply(current, OPPORTUNITY_FIELDS, changes)
     if "contact" in changes or "account" in changes:
         _check_contact(current.contact, current.account)
@@ -239,14 +301,16 @@ def opportunity_move_stage(
     opportunity: Opportunity,
     by: User,
     stage: Stage,
-    lost_reason: str | None = None,
+    lost_reason: LostReason | None = None,
+    lost_reason_detail: str | None = None,
     version: int | None = None,
     at: datetime.datetime | None = None,
 ) -> Opportunity:
-    """Move a deal to another stage of its pipeline (the board's drag and drop).
+    """Move a deal to another stage of its pipeline (the board, the deal page's stage bar).
 
-    Won sets the closed date and makes the account a Customer; lost needs a reason;
-    moving a closed deal back to an open stage reopens it. Every move is in the history.
+    Won sets the closed date and makes the account a Customer; lost needs a reason from the
+    list (and a detail for "Other"); moving a closed deal back to an open stage reopens it
+    and clears the reason. Every move is in the history.
     """
     return opportunity_update(
         opportunity=opportunity,
@@ -255,6 +319,7 @@ def opportunity_move_stage(
         at=at,
         stage=stage,
         lost_reason=lost_reason,
+        lost_reason_detail=lost_reason_detail,
     )
 
 

@@ -5,6 +5,7 @@ from salestrack.web.views import (
     accounts,
     activities,
     board,
+    company,
     forecast,
     home,
     leads,
@@ -35,6 +36,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", accounts.contact_detail, name="contact-detail"),
     path("contacts/<int:pk>/edit/", accounts.contact_edit, name="contact-edit"),
     path("opportunities/", opportunities.opportunity_list, name="opportunity-list"),
+    path("opportunities/totals/", opportunities.opportunity_totals, name="opportunity-totals"),
     path("opportunities/new/", opportunities.opportunity_new, name="opportunity-new"),
     path("opportunities/bulk/", opportunities.opportunity_bulk, name="opportunity-bulk"),
     path("opportunities/<int:pk>/", opportunities.opportunity_detail, name="opportunity-detail"),
@@ -42,6 +44,7 @@ urlpatterns = [
     path(
         "opportunities/<int:pk>/stage/", opportunities.opportunity_stage, name="opportunity-stage"
     ),
+    path("opportunities/<int:pk>/lose/", opportunities.opportunity_lose, name="opportunity-lose"),
     path(
         "opportunities/<int:pk>/snooze/",
         opportunities.opportunity_snooze,
@@ -81,6 +84,42 @@ urlpatterns = [
     path("settings/stages/<int:pk>/edit/", settings.stage_edit, name="settings-stage-edit"),
     path("settings/stages/<int:pk>/move/", settings.stage_move, name="settings-stage-move"),
     path("settings/stages/<int:pk>/delete/", settings.stage_delete, name="settings-stage-delete"),
+    path("settings/lost-reasons/", settings.lost_reason_list, name="settings-lost-reasons"),
+    path("settings/lost-reasons/new/", settings.lost_reason_new, name="settings-lost-reason-new"),
+    path(
+        "settings/lost-reasons/<int:pk>/edit/",
+        settings.lost_reason_edit,
+        name="settings-lost-reason-edit",
+    ),
+    path(
+        "settings/lost-reasons/<int:pk>/move/",
+        settings.lost_reason_move,
+        name="settings-lost-reason-move",
+    ),
+    path(
+        "settings/lost-reasons/<int:pk>/retire/",
+        settings.lost_reason_retire,
+        name="settings-lost-reason-retire",
+    ),
+    path(
+        "settings/lost-reasons/<int:pk>/delete/",
+        settings.lost_reason_delete,
+        name="settings-lost-reason-delete",
+    ),
+    path("settings/company/", company.company_settings, name="settings-company"),
+    path(
+        "settings/company/save/",
+        company.company_save,
+        name="settings-company-save",
+    ),
+    path("settings/company/rates/new/", company.rate_new, name="settings-rate-new"),
+    path("settings/company/rates/<int:pk>/edit/", company.rate_edit, name="settings-rate-edit"),
+    path(
+        "settings/company/rates/<int:pk>/delete/",
+        company.rate_delete,
+        name="settings-rate-delete",
+    ),
+    path("settings/company/rates/upload/", company.rates_upload, name="settings-rates-upload"),
     path("settings/tokens/", tokens.all_tokens, name="settings-tokens"),
     path("tokens/", tokens.my_tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="token-revoke"),

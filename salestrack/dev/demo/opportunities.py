@@ -23,6 +23,8 @@ WIN_RATE = 0.36  # of closed deals, before the rep's skill
 # How far open deals have got, from Prospecting to Negotiation: more of them early on.
 OPEN_STAGE_WEIGHTS = [30, 25, 20, 15, 10]
 LOST_STAGE_WEIGHTS = [35, 25, 20, 12, 8]
+IN_USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3}  # about what one unit is worth
+CURRENCY_WEIGHTS = [80, 14, 6]
 
 
 def plan_opportunity(plan: "Plan", company: "Company", x: float, lead: Ref | None = None) -> Ref:
@@ -76,6 +78,9 @@ def plan_opportunity(plan: "Plan", company: "Company", x: float, lead: Ref | Non
         contacts = company.contacts_before(x)
         person = r.choice(contacts) if contacts else None
         new_source, repeat_name = r.choice(text.DIRECT_SOURCES), r.choice(text.REPEAT_OPPORTUNITIES)
+        # A share of the deals opened on accounts are priced in the customer's currency.
+        currency = r.choices(list(IN_USD), CURRENCY_WEIGHTS)[0]
+        priced = Decimal(round(float(amount) / IN_USD[currency], -1))
 
         def create():
             account = fresh(company.account)
@@ -88,7 +93,8 @@ def plan_opportunity(plan: "Plan", company: "Company", x: float, lead: Ref | Non
                 if repeat
                 else opportunity.draft.name,
                 close_date=opportunity.draft.close_date,
-                amount=amount,
+                amount=priced,
+                currency=currency,
                 stage=stages[0],
                 source="Existing customer" if repeat else new_source,
                 at=plan.now,
@@ -126,7 +132,7 @@ def plan_opportunity(plan: "Plan", company: "Company", x: float, lead: Ref | Non
             company.won_at = min(company.won_at, end)
             plan.at(end, move, plan.won)
         else:
-            plan.at(end, move, plan.lost, r.choice(text.LOST_REASONS))
+            plan.at(end, move, plan.lost, r.choice(plan.lost_reasons))
 
     # A touch every few days while the deal is worked, each fitting its stage.
     t = x + r.uniform(0.1, 3)

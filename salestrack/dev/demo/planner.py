@@ -13,6 +13,7 @@ from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import account_create, account_update, contact_create
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log, task_complete
+from salestrack.company.services import rate_create
 from salestrack.dev.demo import text
 from salestrack.dev.demo.opportunities import fresh, plan_opportunity
 from salestrack.dev.demo.org import create_org, read_csv
@@ -20,8 +21,15 @@ from salestrack.dev.demo.timeline import Calendar, Ref
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_convert, lead_create, lead_disqualify, lead_update
 from salestrack.lib import dates
-from salestrack.opportunities.models import Opportunity, OpportunityHistory, Pipeline
+from salestrack.opportunities.lost_reasons import lost_reason_create
+from salestrack.opportunities.models import LostReason, Opportunity, OpportunityHistory, Pipeline
 from salestrack.teams.models import Team, User
+
+# Rates into US dollars from about two years, one year and three months ago (working days).
+EXCHANGE_RATES = {
+    "EUR": [(520, "1.0700"), (260, "1.0900"), (65, "1.1600")],
+    "GBP": [(520, "1.2500"), (260, "1.2700"), (65, "1.3400")],
+}
 
 # Sizes at scale 1. Half the accounts come from the CRM's first import, half from converted leads.
 LEADS, ACCOUNTS, CONTACTS, OPPORTUNITIES = 2000, 300, 800, 600
@@ -139,6 +147,18 @@ class Plan:
     def create_org(self) -> None:
         self.reps, self.skill = create_org(self.rng, at=self.now)
         self.admin = User.objects.get(username="admin")
+        # Sales ops set up the reasons deals are lost for; "Other" (a migration's) stays last.
+        for name in text.LOST_REASONS:
+            if not LostReason.objects.filter(name__iexact=name).exists():
+                lost_reason_create(by=self.admin, name=name, at=self.now)
+        self.lost_reasons = list(LostReason.objects.filter(is_active=True, needs_detail=False))
+        # Some customers buy in euros and pounds: sales ops keep their rates, about yearly.
+        for currency, rates in EXCHANGE_RATES.items():
+            for working_days_ago, rate in rates:
+                valid_from = self.cal.date(self.cal.now - working_days_ago)
+                rate_create(
+                    by=self.admin, currency=currency, rate=rate, valid_from=valid_from, at=self.now
+                )
 
     def at(self, x: float, fn, *args, **kwargs) -> None:
         self.events.append((x, len(self.events), fn, args, kwargs))

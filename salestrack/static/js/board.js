@@ -17,37 +17,51 @@
     }
   }
 
-  // Ask why the deal was lost in the page's dialog; resolves to the reason, or null on cancel.
-  function askLostReason(card) {
+  // Ask why the deal was lost in the deal page's own Lost dialog (the list of reasons comes
+  // with it); resolves to {reason, detail}, or null on cancel. The move itself stays the board's.
+  async function askLostReason(card) {
     const modal = document.getElementById("modal");
     const body = document.getElementById("modal-body");
-    body.replaceChildren(document.getElementById("lost-reason").content.cloneNode(true));
-    body.querySelector("[data-deal-name]").textContent = card.querySelector(".title").textContent;
+    let response;
+    try {
+      response = await fetch("/opportunities/" + card.dataset.id + "/lose/", {
+        headers: { "HX-Request": "true" },
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      return null;
+    }
+    if (!response.ok) return null;
+    body.innerHTML = await response.text();
     const form = body.querySelector("form");
-    let reason = null;
+    let answer = null;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      reason = form.elements.lost_reason.value.trim();
+      answer = {
+        reason: form.elements.lost_reason.value,
+        detail: form.elements.lost_reason_detail.value.trim(),
+      };
       modal.close();
     });
     modal.showModal();
     return new Promise(function (resolve) {
-      modal.addEventListener("close", function () { resolve(reason); }, { once: true });
+      modal.addEventListener("close", function () { resolve(answer); }, { once: true });
     });
   }
 
   // `card` already sits in `list`, the target column; `undo` puts it back. A move made with
   // the keyboard gives the focus back to the new card's stage menu.
   async function move(card, list, undo, keyboard) {
-    let reason = "";
+    let lost = { reason: "", detail: "" };
     if (list.closest(".column").hasAttribute("data-lost")) {
-      reason = await askLostReason(card);
-      if (reason === null) { undo(); return; }
+      lost = await askLostReason(card);
+      if (lost === null) { undo(); return; }
     }
     const form = card.querySelector("form.move");
     const data = new FormData(form);
     data.set("stage_id", list.dataset.stage);
-    data.set("lost_reason", reason);
+    data.set("lost_reason", lost.reason);
+    data.set("lost_reason_detail", lost.detail);
     function refuse(message) {
       card.removeAttribute("aria-busy");
       undo();

@@ -102,6 +102,15 @@ class StageForm(forms.Form):
     is_lost = forms.BooleanField(required=False, label="Lost stage")
 
 
+class LostReasonForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Reason")
+    needs_detail = forms.BooleanField(
+        required=False,
+        label="Asks for a detail",
+        help_text="Like “Other”: a deal lost for it needs a few words more.",
+    )
+
+
 class TokenForm(forms.Form):
     """A new API token: what it is for, and how long it may be used."""
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from salestrack.access.visibility import can_write, get_visible_or_404, hide_unseen, visible
 from salestrack.accounts import services
 from salestrack.accounts.models import Account, Contact
+from salestrack.company.money import in_company_currency
 from salestrack.opportunities.filters import STATUSES
 from salestrack.opportunities.models import Opportunity
 from salestrack.web import pages
@@ -103,7 +104,9 @@ def opportunity_groups(opportunities) -> list[Group]:
         rows = list(
             opportunities.filter(condition)
             .select_related("stage", "owner")
-            .annotate(group_count=Window(Count("pk")), group_amount=Window(Sum("amount")))
+            .annotate(
+                group_count=Window(Count("pk")), group_amount=Window(Sum(in_company_currency()))
+            )
             .order_by(*order)[:RELATED_ROWS]
         )
         first = rows[0] if rows else None

@@ -12,6 +12,7 @@ from salestrack.access.visibility import hide_unseen, on_owned, owned_by, visibl
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
 from salestrack.activities.rotting import rotting_q
+from salestrack.company.money import in_company_currency
 from salestrack.leads.models import Lead
 from salestrack.lib.ids import parse_id
 from salestrack.opportunities.models import Opportunity
@@ -79,7 +80,7 @@ def home(request):
         opportunities.filter(
             is_closed=False, close_date__gte=month_start, close_date__lt=next_month
         )
-        .annotate(month_total=Window(Sum("amount")), month_count=Window(Count("id")))
+        .annotate(month_total=Window(Sum(in_company_currency())), month_count=Window(Count("id")))
         .order_by("close_date", "id")[:SECTION_SIZE]
     )
     rotting, more_rotting = _head(

@@ -1,4 +1,5 @@
-"""Settings, for admins (sales ops): users, teams, pipelines and their stages, deleted records."""
+"""Settings, for admins (sales ops): users, teams, pipelines and their stages, lost reasons,
+deleted records."""
 
 import functools
 
@@ -17,14 +18,15 @@ from salestrack.audit.models import Deleted
 from salestrack.handover import services as handover
 from salestrack.lib import keyset
 from salestrack.lib.errors import Conflict
-from salestrack.opportunities import pipelines
-from salestrack.opportunities.models import Pipeline, Stage
+from salestrack.opportunities import lost_reasons, pipelines
+from salestrack.opportunities.models import LostReason, Opportunity, Pipeline, Stage
 from salestrack.teams import services
 from salestrack.teams.models import Team, User
 from salestrack.web import pages
 from salestrack.web.forms.settings import (
     DeactivateForm,
     InviteForm,
+    LostReasonForm,
     PipelineForm,
     StageForm,
     TeamForm,
@@ -345,6 +347,112 @@ def stage_delete(request, pk):
         return _refused(request, error, _pipelines_page)
     messages.success(request, f"Stage {stage.name} deleted.")
     return _back_to(stage.pipeline_id)
+
+
+# Lost reasons
+
+
+def _lost_reasons_page(request, status=200):
+    # Counted apart: the deals point at a reason without a reverse name (related_name="+").
+    used = dict(
+        Opportunity.objects.filter(lost_reason__isnull=False)
+        .order_by()
+        .values_list("lost_reason")
+        .annotate(n=Count("*"))
+    )
+    reasons = list(LostReason.objects.all())
+    for reason in reasons:
+        reason.deal_count = used.get(reason.pk, 0)
+    context = {"reasons": reasons, "tab": "lost-reasons", "section": "settings"}
+    return render(request, "settings/lost_reasons.html", context, status=status)
+
+
+@admin_required
+@require_GET
+def lost_reason_list(request):
+    return _lost_reasons_page(request)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def lost_reason_new(request):
+    form = LostReasonForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        reason = _call_with_form(form, lost_reasons.lost_reason_create, by=request.user)
+        if reason:
+            messages.success(request, f"Lost reason {reason.name} added.")
+            return redirect("settings-lost-reasons")
+    return _form_page(
+        request,
+        form,
+        tab="lost-reasons",
+        title="New lost reason",
+        submit="Add",
+        back="settings-lost-reasons",
+        intro="It goes at the end of the list; move it up or down afterwards.",
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def lost_reason_edit(request, pk):
+    reason = get_object_or_404(LostReason, pk=pk)
+    initial = model_to_dict(reason, fields=list(LostReasonForm.base_fields))
+    form = LostReasonForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if _call_with_form(form, lost_reasons.lost_reason_update, reason=reason, by=request.user):
+            messages.success(request, f"Lost reason {form.cleaned_data['name']} saved.")
+            return redirect("settings-lost-reasons")
+    return _form_page(
+        request,
+        form,
+        tab="lost-reasons",
+        title=f"Edit {reason.name}",
+        submit="Save",
+        back="settings-lost-reasons",
+        intro="Deals lost for it keep it under its new name.",
+    )
+
+
+@admin_required
+@require_POST
+def lost_reason_move(request, pk):
+    reason = get_object_or_404(LostReason, pk=pk)
+    direction = request.POST.get("direction")
+    try:
+        lost_reasons.lost_reason_move(reason=reason, by=request.user, direction=direction)
+    except ValidationError as error:
+        return _refused(request, error, _lost_reasons_page)
+    messages.success(request, f"Lost reason {reason.name} moved {direction}.")
+    return redirect("settings-lost-reasons")
+
+
+@admin_required
+@require_POST
+def lost_reason_retire(request, pk):
+    """Retire a reason (no longer offered; deals lost for it keep it) or offer it again."""
+    reason = get_object_or_404(LostReason, pk=pk)
+    active = request.POST.get("active")
+    if active not in ("0", "1"):
+        messages.error(request, "Say whether to retire the reason or offer it again.")
+        return _lost_reasons_page(request, status=400)
+    lost_reasons.lost_reason_update(reason=reason, by=request.user, is_active=active == "1")
+    done = "offered again" if active == "1" else "retired: no longer offered"
+    messages.success(request, f"Lost reason {reason.name} {done}.")
+    return redirect("settings-lost-reasons")
+
+
+@admin_required
+@require_POST
+def lost_reason_delete(request, pk):
+    reason = get_object_or_404(LostReason, pk=pk)
+    try:
+        lost_reasons.lost_reason_delete(reason=reason, by=request.user)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return _lost_reasons_page(request, status=409)
+    messages.success(request, f"Lost reason {reason.name} deleted.")
+    return redirect("settings-lost-reasons")
 
 
 # Deleted records (the trash, audit/trash.py)
