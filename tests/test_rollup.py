@@ -165,3 +165,26 @@ def test_quotas_give_attainment_gap_and_coverage(org, book):
     assert rollup(Q1, viewer=org.manager, team=org.team_a, today=TODAY).total.quota == Decimal(
         "20000.00"
     )
+
+
+def test_the_command_prints_the_roll_up(org, book):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("forecast", "--period", "2026-Q1", "--json", stdout=out)
+    body = json.loads(out.getvalue())
+    assert (body["period"], body["start"], body["end"]) == ("2026-Q1", "2026-01-01", "2026-04-01")
+    assert body["total"]["closed_won"] == "9500.00"
+    assert {r["name"] for r in body["rows"]} == {"East", "Denver"}
+    out = StringIO()
+    call_command("forecast", "--period", "2026-Q1", "--team", "boston", stdout=out)
+    assert "Boston, 2026-Q1, in USD" in out.getvalue()
+    assert "4,500" in out.getvalue()
+    with pytest.raises(CommandError, match="not a period"):
+        call_command("forecast", "--period", "2026-Q9")
+    with pytest.raises(CommandError, match="No team is named"):
+        call_command("forecast", "--period", "2026-Q1", "--team", "Nowhere")
