@@ -14,6 +14,9 @@ from django.utils import timezone
 
 from salestrack.accounts.models import Account
 from salestrack.activities.models import Activity
+from salestrack.company.models import Company
+from salestrack.forecasting import periods
+from salestrack.forecasting.rollup import rollup
 from salestrack.leads.models import Lead
 from salestrack.lib import keyset
 from salestrack.opportunities.models import Opportunity, Stage
@@ -172,11 +175,25 @@ def build(people: dict[str, User]) -> list[Case]:
             get(clients["admin"], "/opportunities/totals/?q=an"),
         ),
         Case("open pipeline as of 90 days ago (everyone)", _as_of(90)),
+        Case("forecast roll-up, this quarter (company)", _rollup(people["admin"])),
+        Case("forecast roll-up, this quarter (manager)", _rollup(people["manager"])),
         Case("my day (rep)", get(clients["rep"], "/")),
         Case("my day (manager team)", get(page, "/?view=team")),
     ]
     cases += _writes(api["rep"], rep)
     return cases
+
+
+def _rollup(viewer: User) -> Callable:
+    """The roll-up of this quarter as `viewer` sees it: the company for an admin, the team for
+    a manager (forecasting/rollup.py)."""
+    quarter = periods.quarter_of(timezone.localdate(), Company.load().fiscal_year_start)
+
+    def call():
+        result = rollup(quarter, viewer=viewer)
+        return SimpleNamespace(status_code=200 if result.rows else 404)
+
+    return call
 
 
 def _as_of(days: int) -> Callable:
