@@ -163,7 +163,12 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end packages come from npm (package.json) at setup; never committed.
 NODE_MODULES = Path(os.environ.get("NODE_MODULES", BASE_DIR.parent / "node_modules"))
-VENDOR = {"htmx": "htmx.org/dist", "sortable": "sortablejs", "swagger-ui": "swagger-ui-dist"}
+VENDOR = {
+    "htmx": "htmx.org/dist",
+    "sortable": "sortablejs",
+    "swagger-ui": "swagger-ui-dist",
+    "echarts": "echarts/dist",
+}
 STATICFILES_DIRS = [BASE_DIR / "static"] + [
     (f"vendor/{name}", NODE_MODULES / path)
     for name, path in VENDOR.items()
