@@ -338,7 +338,7 @@ def test_a_columns_cards_are_read_from_an_index_of_the_stage(org, account, stage
             if viewer == "manager" and stage in open_ids:
                 assert any("opp_open_totals_idx (stage_id=? AND owner_id=?)" in s for s in steps)
             else:
-                assert any("opp_board_idx" in s or "opp_stage_closed_idx" in s for s in steps)
+                assert any("opp_board_idx" in s or "opp_closed_totals_idx" in s for s in steps)
                 assert not any("TEMP B-TREE" in s for s in steps), steps
 
 

@@ -154,7 +154,22 @@ class Opportunity(OwnedRecord):
             models.Index(fields=["amount", "id"], name="opp_amount_idx"),
             # The board: each stage's column, a page of cards by close date.
             models.Index(fields=["stage", "close_date", "id"], name="opp_board_idx"),
-            models.Index(fields=["stage", "closed_date"], name="opp_stage_closed_idx"),
+            # Closed columns: cards by when they closed (then id, as keyset pages go), and the
+            # totals of the closed window read from this index alone (the columns after id are
+            # what a total converts and adds, and whose deal it is).
+            models.Index(
+                fields=[
+                    "stage",
+                    "closed_date",
+                    "id",
+                    "owner",
+                    "amount",
+                    "probability",
+                    "currency",
+                    "close_date",
+                ],
+                name="opp_closed_totals_idx",
+            ),
             # The board's column totals of open deals, read from this index alone rather than
             # from rows scattered over the table; the currency and close date convert each
             # amount to the company's currency (company/money.py).
