@@ -12,12 +12,20 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from salestrack.access import visibility
-from salestrack.company.money import CENT, in_company_currency
+from salestrack.company.money import AMOUNT, in_company_currency
 from salestrack.forecasting.periods import Period
 from salestrack.forecasting.quotas import QuotaBook
 from salestrack.lib.errors import Forbidden
@@ -136,34 +144,23 @@ class Tree:
         return [u.pk for t in self.below(team_id) for u in self.members.get(t, [])]
 
 
-def _by_owner(period: Period, owners: set[int] | None, today: datetime.date) -> dict[int, Figures]:
-    """Each owner's figures for the period from the deals, in three grouped reads."""
-    figures: dict[int, Figures] = {}
+def weighted_value(amount):
+    """A deal's amount x probability, rounded to cents before anything adds it up, so that a
+    drill-down's deals add up to the weighted figure."""
+    return Round(amount * F("probability") / 100, 2, output_field=AMOUNT)
 
-    def of(owner_id: int) -> Figures:
-        return figures.setdefault(owner_id, Figures())
 
-    deals = Opportunity.objects.order_by()
-    if owners is not None:
-        deals = deals.filter(owner_id__in=owners)
-    amount = in_company_currency()
-    weighted = Sum(
-        amount * F("probability"), output_field=DecimalField(max_digits=24, decimal_places=2)
-    )
-    # Open deals of the period from today on: one that should have closed already is past due.
+def open_deals(period: Period, today: datetime.date) -> QuerySet:
+    """The open deals the period's categories count: due in the period from today on (one that
+    should have closed already is past due). Omitted ones are among them; they count nowhere."""
     start = max(period.start, today) if today < period.end else period.end
-    open_deals = deals.filter(is_closed=False, close_date__gte=start, close_date__lt=period.end)
-    for row in (
-        open_deals.exclude(forecast_category=ForecastCategory.OMITTED)
-        .values("owner_id", "forecast_category")
-        .annotate(total=Sum(amount), weighted=weighted)
-    ):
-        figure = of(row["owner_id"])
-        name = CATEGORY_FIGURE[row["forecast_category"]]
-        setattr(figure, name, getattr(figure, name) + row["total"])
-        figure.weighted += (row["weighted"] / 100).quantize(CENT)
+    return Opportunity.objects.order_by().filter(
+        is_closed=False, close_date__gte=start, close_date__lt=period.end
+    )
 
-    # Won in the period, credited to whoever owned the deal when it closed.
+
+def won_deals(period: Period) -> QuerySet:
+    """Deals won in the period, each with `closer`: whoever owned it when it closed."""
     closer = OpportunityState.objects.filter(
         opportunity_id=OuterRef("pk"),
         valid_from__lte=OuterRef("stage_entered_at"),
@@ -172,20 +169,48 @@ def _by_owner(period: Period, owners: set[int] | None, today: datetime.date) -> 
     won = Opportunity.objects.order_by().filter(
         is_won=True, close_date__gte=period.start, close_date__lt=period.end
     )
-    won = won.annotate(
+    return won.annotate(
         closer=Coalesce(Subquery(closer), F("owner_id"), output_field=IntegerField())
     )
-    if owners is not None:
-        won = won.filter(closer__in=owners)
-    for row in won.values("closer").annotate(total=Sum(amount)):
+
+
+def past_due_deals(period: Period, today: datetime.date) -> QuerySet:
+    """Open deals whose close date has passed: a line of the current period only."""
+    if not period.start <= today < period.end:
+        return Opportunity.objects.none()
+    return Opportunity.objects.order_by().filter(is_closed=False, close_date__lt=today)
+
+
+def _by_owner(period: Period, owners: set[int] | None, today: datetime.date) -> dict[int, Figures]:
+    """Each owner's figures for the period from the deals, in three grouped reads."""
+    figures: dict[int, Figures] = {}
+
+    def of(owner_id: int) -> Figures:
+        return figures.setdefault(owner_id, Figures())
+
+    def mine(deals: QuerySet, field: str = "owner_id") -> QuerySet:
+        return deals if owners is None else deals.filter(**{f"{field}__in": owners})
+
+    amount = in_company_currency()
+    for row in (
+        mine(open_deals(period, today))
+        .exclude(forecast_category=ForecastCategory.OMITTED)
+        .values("owner_id", "forecast_category")
+        .annotate(total=Sum(amount), weighted=Sum(weighted_value(amount)))
+    ):
+        figure = of(row["owner_id"])
+        name = CATEGORY_FIGURE[row["forecast_category"]]
+        setattr(figure, name, getattr(figure, name) + row["total"])
+        figure.weighted += row["weighted"]
+
+    for row in mine(won_deals(period), "closer").values("closer").annotate(total=Sum(amount)):
         of(row["closer"]).closed_won += row["total"]
 
-    if period.start <= today < period.end:
-        past = deals.filter(is_closed=False, close_date__lt=today)
-        for row in past.values("owner_id").annotate(total=Sum(amount), count=Count("pk")):
-            figure = of(row["owner_id"])
-            figure.past_due += row["total"]
-            figure.past_due_count += row["count"]
+    past = mine(past_due_deals(period, today))
+    for row in past.values("owner_id").annotate(total=Sum(amount), count=Count("pk")):
+        figure = of(row["owner_id"])
+        figure.past_due += row["total"]
+        figure.past_due_count += row["count"]
     return figures
 
 
@@ -200,6 +225,39 @@ def rollup(
     """The roll-up of `user`, of `team` and its subtree, or of everything the viewer sees."""
     today = today or timezone.localdate()
     tree = Tree()
+    scope = scope_of(tree, viewer=viewer, team=team, user=user)
+    by_owner = _by_owner(period, scope.owners, today)
+    quotas = QuotaBook(period)
+    total = Figures()
+    for row in scope.rows:
+        for owner in row.owners:
+            if owner in by_owner:
+                row.figures.add(by_owner[owner])
+        row.figures.quota = quotas.user(row.id) if row.kind == "user" else quotas.team(row.id)
+        total.add(row.figures)
+    if scope.team is not None:
+        total.quota = quotas.team(scope.team.pk)
+    else:
+        quotas_set = [r.figures.quota for r in scope.rows if r.figures.quota is not None]
+        total.quota = sum(quotas_set, ZERO) if quotas_set else None
+    return Rollup(period, scope.kind, scope.name, scope.rows, total)
+
+
+@dataclass
+class Scope:
+    kind: str  # "company", "team" or "user"
+    name: str
+    rows: list[Row]
+    team: Team | None  # the team whose quota is the total's
+    owners: set[int] | None  # whose deals it adds up; None: everyone's
+
+
+def scope_of(
+    tree: Tree, *, viewer: User, team: Team | None = None, user: User | None = None
+) -> Scope:
+    """The scope asked for: a user, a team and its subtree, or everything the viewer sees (an
+    admin: the company; a manager: the teams they manage; a rep: themselves). A scope the
+    viewer may not see is Forbidden."""
     seen = visibility.owner_ids(viewer)
     managed = visibility.managed_team_ids(viewer)
     if user is not None:
@@ -230,23 +288,9 @@ def rollup(
     else:
         rows = [Row("user", viewer.pk, _person(viewer), Figures(), [viewer.pk])]
         scope, name = "user", _person(viewer)
-
-    owners = None if scope == "company" and viewer.is_admin else {o for r in rows for o in r.owners}
-    by_owner = _by_owner(period, owners, today)
-    quotas = QuotaBook(period)
-    total = Figures()
-    for row in rows:
-        for owner in row.owners:
-            if owner in by_owner:
-                row.figures.add(by_owner[owner])
-        row.figures.quota = quotas.user(row.id) if row.kind == "user" else quotas.team(row.id)
-        total.add(row.figures)
-    if team is not None:
-        total.quota = quotas.team(team.pk)
-    else:
-        quotas_set = [r.figures.quota for r in rows if r.figures.quota is not None]
-        total.quota = sum(quotas_set, ZERO) if quotas_set else None
-    return Rollup(period, scope, name, rows, total)
+    everyone = scope == "company" and viewer.is_admin
+    owners = None if everyone else {o for r in rows for o in r.owners}
+    return Scope(scope, name, rows, team, owners)
 
 
 def _team_rows(tree: Tree, team_id: int) -> list[Row]:

@@ -178,6 +178,28 @@ class Opportunity(OwnedRecord):
                 condition=models.Q(is_closed=False),
                 name="opp_open_totals_idx",
             ),
+            # The forecast roll-up (forecasting/rollup.py): an owner's open deals of a period by
+            # category, and their past-due deals, from this index alone; the company's through
+            # it too, owner by owner. is_closed is a column so that SQLite reads no rows.
+            models.Index(
+                fields=[
+                    "owner",
+                    "close_date",
+                    "forecast_category",
+                    "amount",
+                    "probability",
+                    "currency",
+                    "is_closed",
+                ],
+                condition=models.Q(is_closed=False),
+                name="opp_open_owner_close_idx",
+            ),
+            # The roll-up's deals won in a period, with when each closed (whose it was then).
+            models.Index(
+                fields=["close_date", "owner", "amount", "currency", "stage_entered_at", "is_won"],
+                condition=models.Q(is_won=True),
+                name="opp_won_close_idx",
+            ),
             # A team sees the accounts and contacts its deals are on: a list or a search
             # checks each row it reads for such a deal, from these indexes alone.
             models.Index(fields=["account", "owner"], name="opp_account_owner_idx"),
@@ -315,7 +337,12 @@ class OpportunityState(models.Model):
                 condition=models.Q(is_closed=False),
                 name="opp_state_open_idx",
             ),
-            models.Index(fields=["opportunity", "valid_to"], name="opp_state_opp_idx"),
+            # A deal's states; with valid_from and owner, whose the deal was at a moment (the
+            # roll-up's closer of a won deal) is read from the index alone.
+            models.Index(
+                fields=["opportunity", "valid_to", "valid_from", "owner"],
+                name="opp_state_opp_owner_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ allowed."""
 import re
 
 from django import forms
+from django.utils import timezone
 
 MAX_UPLOAD = 1_000_000  # bytes: a year of monthly quotas for thousands of people fit in less
 TARGET = re.compile(r"(user|team):(\d{1,18})")
@@ -47,3 +48,16 @@ class QuotasUploadForm(forms.Form):
             raise forms.ValidationError(
                 "The file is not UTF-8 text: save it as CSV UTF-8."
             ) from None
+
+
+class PushForm(forms.Form):
+    """A past-due deal's new close date, and the version the pusher saw."""
+
+    close_date = forms.DateField(label="New close date")
+    version = forms.IntegerField(min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+    def clean_close_date(self):
+        day = self.cleaned_data["close_date"]
+        if day < timezone.localdate():
+            raise forms.ValidationError("Push it to a date from today on.")
+        return day

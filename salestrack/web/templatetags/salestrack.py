@@ -23,6 +23,14 @@ def money(value, currency: str = "") -> str:
 
 
 @register.filter
+def percent(value) -> str:
+    """0.4567 -> '46%'."""
+    if value in (None, ""):
+        return ""
+    return f"{Decimal(value) * 100:,.0f}%"
+
+
+@register.filter
 def day(value) -> str:
     """A date, or the local day of a moment, as every page writes it: "3 Dec 2026"."""
     return dates.day(value) if isinstance(value, datetime.date) else ""

@@ -1,0 +1,78 @@
+"""The forecast page's chart: closed won, commit forecast and best case forecast as they stood
+at the start of each week of a period, from OpportunityState (docs/forecasting.md, "Chart").
+
+One read of the states that put a deal's close date in the period at some time during it; each
+is added to the weeks it held at. Past weeks only: the future has no history yet.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from salestrack.company.money import Rates
+from salestrack.forecasting.periods import Period
+from salestrack.opportunities.models import ForecastCategory, OpportunityState, Stage
+
+C = ForecastCategory
+COMMITTED = {C.COMMIT, C.CLOSED}
+
+
+@dataclass
+class Week:
+    day: datetime.date
+    closed_won: Decimal
+    commit_forecast: Decimal
+    best_case_forecast: Decimal
+
+
+def weekly(period: Period, owners: set[int] | None, *, today: datetime.date | None = None):
+    """A Week for the period's first day and each Monday after it, up to today."""
+    today = today or timezone.localdate()
+    days = [day for day in period.weeks() if day <= today]
+    if not days:
+        return []
+    zone = timezone.get_current_timezone()
+    moments = [datetime.datetime.combine(d, datetime.time.min, tzinfo=zone) for d in days]
+    won_stages = set(Stage.objects.filter(is_won=True).values_list("pk", flat=True))
+    states = OpportunityState.objects.filter(
+        close_date__gte=period.start,
+        close_date__lt=period.end,
+        valid_from__lte=moments[-1],
+        valid_to__gt=moments[0],
+    )
+    if owners is not None:
+        states = states.filter(owner_id__in=owners)
+    rates = Rates()
+    won = [Decimal(0)] * len(days)
+    committed = [Decimal(0)] * len(days)
+    best = [Decimal(0)] * len(days)
+    for valid_from, valid_to, stage, closed, category, amount, currency, on in states.values_list(
+        "valid_from",
+        "valid_to",
+        "stage_id",
+        "is_closed",
+        "forecast_category",
+        "amount",
+        "currency",
+        "close_date",
+    ).iterator(chunk_size=5000):
+        value = rates.convert(amount, currency, on)
+        if value is None:  # no rate at all: the roll-up's SQL adds it as nothing too
+            continue
+        for i, moment in enumerate(moments):
+            if not valid_from <= moment < valid_to:
+                continue
+            if stage in won_stages:
+                won[i] += value
+            elif closed or on < days[i]:  # lost, or past due then
+                continue
+            elif category in COMMITTED:
+                committed[i] += value
+            elif category == C.BEST_CASE:
+                best[i] += value
+    return [
+        Week(day, won[i], won[i] + committed[i], won[i] + committed[i] + best[i])
+        for i, day in enumerate(days)
+    ]
