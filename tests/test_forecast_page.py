@@ -219,3 +219,16 @@ def test_the_page_reads_do_not_grow_with_people_or_deals(
     # quotas, the nav's team list.
     with django_assert_max_num_queries(14):
         assert client.get("/forecast/").status_code == 200
+
+
+def test_my_day_shows_the_reps_quarter_and_the_managers_teams(org, this_quarter):
+    quarter, _, _ = this_quarter
+    assert 'hx-get="/forecast/mine/' in signed_in(org.rep).get("/").content.decode()
+    mine = signed_in(org.rep).get("/forecast/mine/?view=mine").content.decode()
+    assert f"Your forecast, {quarter.name}" in mine
+    assert "1,000 USD" in mine  # Rob's commit forecast: his commit deal
+    assert "1 deal past due, worth 400 USD" in mine
+    team = signed_in(org.manager).get("/forecast/mine/?view=team").content.decode()
+    assert "Your teams' forecast" in team and "3,000 USD" in team  # Rob's and Tess's
+    # A rep asking for the team view sees their own.
+    assert "Your forecast" in signed_in(org.rep).get("/forecast/mine/?view=team").content.decode()

@@ -177,6 +177,14 @@ def build(people: dict[str, User]) -> list[Case]:
         Case("open pipeline as of 90 days ago (everyone)", _as_of(90)),
         Case("forecast roll-up, this quarter (company)", _rollup(people["admin"])),
         Case("forecast roll-up, this quarter (manager)", _rollup(people["manager"])),
+        Case("page forecast (admin)", get(clients["admin"], "/forecast/")),
+        Case("page forecast (manager)", get(page, "/forecast/")),
+        Case(
+            "page forecast drill-down, open pipeline (admin)",
+            get(clients["admin"], "/forecast/deals/?figure=open_pipeline"),
+        ),
+        Case("forecast chart, week by week (admin)", get(clients["admin"], "/forecast/trend/")),
+        Case("forecast chart, week by week (manager)", get(page, "/forecast/trend/")),
         Case("my day (rep)", get(clients["rep"], "/")),
         Case("my day (manager team)", get(page, "/?view=team")),
     ]

@@ -60,6 +60,7 @@ urlpatterns = [
     path("forecast/", forecast.forecast_page, name="forecast"),
     path("forecast/deals/", forecast.forecast_deals, name="forecast-deals"),
     path("forecast/trend/", forecast.forecast_trend, name="forecast-trend"),
+    path("forecast/mine/", forecast.forecast_mine, name="forecast-mine"),
     path("forecast/push/<int:pk>/", forecast.forecast_push, name="forecast-push"),
     path("forecast/quotas/", forecast.quota_list, name="forecast-quotas"),
     path("forecast/quotas/set/", forecast.quota_save, name="forecast-quota-save"),

@@ -485,3 +485,29 @@ def forecast_trend(request):
             ],
         }
     )
+
+
+@login_required
+@require_GET
+def forecast_mine(request):
+    """My Day's forecast card: the user's own quarter (or, in the team view, their teams'):
+    quota progress, the forecasts, what is past due."""
+    company = Company.load()
+    quarter = periods.quarter_of(timezone.localdate(), company.fiscal_year_start)
+    team_view = request.GET.get("view") == "team" and visibility.managed_team_ids(request.user)
+    whose = {} if team_view else {"user": request.user}
+    result = rollup.rollup(quarter, viewer=request.user, **whose)
+    total = result.total
+    progress = None
+    if total.quota:
+        progress = min(int(total.closed_won * 100 / total.quota), 100)
+    context = {
+        "rollup": result,
+        "total": total,
+        "progress": progress,
+        "period": quarter,
+        "currency": company.currency,
+        "team_view": bool(team_view),
+        "link": f"{reverse('forecast')}?{_scope_query(quarter, user=whose.get('user'))}",
+    }
+    return render(request, "forecast/_mine.html", context)
