@@ -82,13 +82,15 @@ def test_the_chart_shows_each_week_as_it_stood_then(org, stages):
         opportunity=pushed, by=rob, close_date=D(2026, 5, 1), at=moment(D(2026, 2, 10))
     )
     weeks = {w.day: w for w in trend.weekly(Q1, {rob.pk}, today=TODAY)}
-    assert max(weeks) == D(2026, 2, 9)  # up to today only
+    assert sorted(weeks)[-2:] == [D(2026, 2, 9), TODAY]  # the weeks up to today, then today
+    assert weeks[TODAY].best_case_forecast == 1000  # where it stands: pushed out
     jan = weeks[D(2026, 1, 26)]
     assert (jan.closed_won, jan.commit_forecast, jan.best_case_forecast) == (0, 1000, 3000)
     feb = weeks[D(2026, 2, 9)]  # won by then; the push came after the week began
     assert (feb.closed_won, feb.commit_forecast, feb.best_case_forecast) == (1000, 1000, 3000)
-    after = {w.day: w for w in trend.weekly(Q1, {rob.pk}, today=D(2026, 3, 31))}
+    after = {w.day: w for w in trend.weekly(Q1, {rob.pk}, today=D(2026, 6, 1))}
     assert after[D(2026, 2, 16)].best_case_forecast == 1000
+    assert max(after) == D(2026, 3, 31) and after[D(2026, 3, 31)].closed_won == 1000
     assert trend.weekly(Q1, {org.other_rep.pk}, today=TODAY)[-1].best_case_forecast == 0
 
 

@@ -92,6 +92,7 @@ PATH_PREFIXES = {
 # Explicit mappings: routes whose kind neither their view, name nor path says.
 KIND_OF = {
     ("page", "board-move"): "opportunity",
+    ("page", "forecast-push"): "opportunity",
 }
 
 # Routes with ids that are not records, and what each role may do there:

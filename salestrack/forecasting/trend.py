@@ -1,5 +1,6 @@
 """The forecast page's chart: closed won, commit forecast and best case forecast as they stood
-at the start of each week of a period, from OpportunityState (docs/forecasting.md, "Chart").
+at the start of each week of a period and at the end of today, from OpportunityState
+(docs/forecasting.md, "Chart").
 
 One read of the states that put a deal's close date in the period at some time during it; each
 is added to the weeks it held at. Past weeks only: the future has no history yet.
@@ -31,13 +32,19 @@ class Week:
 
 
 def weekly(period: Period, owners: set[int] | None, *, today: datetime.date | None = None):
-    """A Week for the period's first day and each Monday after it, up to today."""
+    """A Week for the period's first day and each Monday after it, up to today, then one for
+    the end of today (or of the period's last day): where the figures stand now."""
     today = today or timezone.localdate()
     days = [day for day in period.weeks() if day <= today]
     if not days:
         return []
     zone = timezone.get_current_timezone()
     moments = [datetime.datetime.combine(d, datetime.time.min, tzinfo=zone) for d in days]
+    last = min(today, period.end - datetime.timedelta(days=1))
+    days.append(last)
+    moments.append(
+        datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+    )
     won_stages = set(Stage.objects.filter(is_won=True).values_list("pk", flat=True))
     states = OpportunityState.objects.filter(
         close_date__gte=period.start,
