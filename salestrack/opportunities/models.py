@@ -194,9 +194,18 @@ class Opportunity(OwnedRecord):
                 condition=models.Q(is_closed=False),
                 name="opp_open_owner_close_idx",
             ),
-            # The roll-up's deals won in a period, with when each closed (whose it was then).
+            # The roll-up's deals won in a period, with when each closed (whose it was then:
+            # the id finds the deal's state at that moment).
             models.Index(
-                fields=["close_date", "owner", "amount", "currency", "stage_entered_at", "is_won"],
+                fields=[
+                    "close_date",
+                    "owner",
+                    "amount",
+                    "currency",
+                    "stage_entered_at",
+                    "is_won",
+                    "id",
+                ],
                 condition=models.Q(is_won=True),
                 name="opp_won_close_idx",
             ),

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='opportunity',
-            index=models.Index(condition=models.Q(('is_won', True)), fields=['close_date', 'owner', 'amount', 'currency', 'stage_entered_at', 'is_won'], name='opp_won_close_idx'),
+            index=models.Index(condition=models.Q(('is_won', True)), fields=['close_date', 'owner', 'amount', 'currency', 'stage_entered_at', 'is_won', 'id'], name='opp_won_close_idx'),
         ),
         migrations.AddIndex(
             model_name='opportunitystate',
