@@ -15,8 +15,11 @@ from django.utils import timezone
 from salestrack.access import visibility
 from salestrack.accounts.models import Account, Contact
 from salestrack.activities.models import Activity
+from salestrack.company.models import Company
 from salestrack.dev.demo import DEMO_PASSWORD, build
 from salestrack.dev.demo.planner import PROGRESS_EVERY
+from salestrack.forecasting.periods import quarter_of
+from salestrack.forecasting.quotas import QuotaBook
 from salestrack.leads.models import Lead
 from salestrack.opportunities.models import Opportunity, OpportunityHistory
 from salestrack.teams.models import Team, User
@@ -121,12 +124,22 @@ class TestTheDemo:
         owners = set(mine.values_list("owner", flat=True))
         assert owners <= set(east_reps.values_list("id", flat=True))
 
+    def test_every_rep_has_a_quota_for_this_quarter_and_the_next(self, built, db):
+        year_start = Company.load().fiscal_year_start
+        this = quarter_of(timezone.localdate(), year_start)
+        for quarter in (this, this.next(year_start)):
+            book = QuotaBook(quarter)
+            for rep in User.objects.filter(role=User.Role.REP, is_active=True):
+                assert book.user(rep.pk) >= 10_000, (rep, quarter)
+
     def test_it_says_what_it_is_doing_step_by_step_with_counts(self, built, db):
         lines = built.splitlines()
         steps = ["Users and teams…", "Planning 18 months of selling…", "Selling, event by event…"]
+        steps.append("Quotas…")
         assert [line for line in lines if line in steps] == steps
         assert re.search(r"^  done: \d+ users in 6 teams \(\d+ s\)$", built, re.M)
         assert re.search(r"^  done: [\d,]+ events \(\d+ s\)$", built, re.M)
+        assert re.search(r"^  done: \d+ quarterly quotas$", built, re.M)
         done = "  done: leads 100/100, accounts 15/15, contacts 40/40, opportunities 30/30 ("
         assert any(line.startswith(done) for line in lines)
         # While the selling runs: at most a line every PROGRESS_EVERY seconds, not one per event.

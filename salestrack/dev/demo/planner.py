@@ -5,19 +5,24 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from salestrack.accounts.models import Account, Contact
 from salestrack.accounts.services import account_create, account_update, contact_create
 from salestrack.activities.models import Activity
 from salestrack.activities.services import activity_log, task_complete
+from salestrack.company.models import Company as CompanySettings
 from salestrack.company.services import rate_create
 from salestrack.dev.demo import text
 from salestrack.dev.demo.opportunities import fresh, plan_opportunity
 from salestrack.dev.demo.org import create_org, read_csv
 from salestrack.dev.demo.timeline import Calendar, Ref
+from salestrack.forecasting import periods
+from salestrack.forecasting.quotas import quota_set
 from salestrack.leads.models import Lead
 from salestrack.leads.services import lead_convert, lead_create, lead_disqualify, lead_update
 from salestrack.lib import dates
@@ -78,6 +83,8 @@ def build(
         out("Selling, event by event…")
         plan.run(lambda: out(f"  {plan.progress()} ({time.monotonic() - started:.0f} s)"), every)
         out(f"  done: {plan.progress(dated=False)} ({time.monotonic() - started:.0f} s)")
+        out("Quotas…")
+        out(f"  done: {plan.set_quotas()} quarterly quotas")
     return {label: model.objects.count() for label, model in COUNTED.items()}
 
 
@@ -159,6 +166,28 @@ class Plan:
                 rate_create(
                     by=self.admin, currency=currency, rate=rate, valid_from=valid_from, at=self.now
                 )
+
+    def set_quotas(self) -> int:
+        """Sales ops give each rep a quota for every quarter of the history and the next one: a
+        little over what they have closed in an average full quarter, in round thousands."""
+        year_start = CompanySettings.load().fiscal_year_start
+        today = timezone.localdate()
+        current = periods.quarter_of(today, year_start)
+        first = periods.quarter_of(self.cal.date(self.cal.founded), year_start).next(year_start)
+        quarters = periods.span(f"{first.name}..{current.next(year_start).name}", year_start)
+        full = [q for q in quarters if q.end <= current.start]
+        won = Opportunity.objects.filter(
+            is_won=True, close_date__gte=first.start, close_date__lt=current.start
+        )
+        totals = dict(won.values_list("owner_id").annotate(total=Sum("amount")).order_by())
+        count = 0
+        for rep in (rep for region in self.reps.values() for rep in region):
+            average = (totals.get(rep.pk) or Decimal(0)) / max(len(full), 1)
+            amount = max(round(average * Decimal("1.15"), -3), Decimal(10_000))
+            for quarter in quarters:
+                quota_set(by=self.admin, user=rep, period=quarter.name, amount=amount, at=self.now)
+                count += 1
+        return count
 
     def at(self, x: float, fn, *args, **kwargs) -> None:
         self.events.append((x, len(self.events), fn, args, kwargs))
