@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from salestrack.lib.models import now
 from salestrack.teams.models import Team, User
@@ -52,3 +52,52 @@ class Quota(models.Model):
     def __str__(self) -> str:
         whose = self.user.username if self.user_id else self.team.name
         return f"{whose}'s {self.kind} quota from {self.start:%Y-%m-%d}"
+
+
+class ForecastCall(models.Model):
+    """A call on a period's forecast: what a person (or a team's manager, for the team) says
+    they will close, or a manager's override of a call below them (docs/forecasting.md, "Calls
+    and overrides").
+
+    Append-only: each setting is a new row, so the table is its own history (who, when, the
+    figures, why); the current call of a setter on a subject is their latest row, and a row
+    without figures withdraws it. The subject is a user or a team; whose call it is follows
+    from the setter (calls.py).
+    """
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="forecast_calls"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="forecast_calls"
+    )
+    kind = models.CharField(max_length=7, choices=Quota.Kind.choices)
+    start = models.DateField()  # the period's first day, as for quotas
+    set_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=now)
+    is_override = models.BooleanField()  # a manager's figure for someone else's number
+    commit_forecast = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    best_case_forecast = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["set_at", "id"]
+        indexes = [
+            models.Index(fields=["kind", "start", "set_at"], name="forecast_call_period_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, team__isnull=True)
+                | Q(user__isnull=True, team__isnull=False),
+                name="forecast_call_user_or_team",
+            ),
+            models.CheckConstraint(
+                condition=Q(commit_forecast__isnull=True, best_case_forecast__isnull=True)
+                | Q(commit_forecast__gte=0, best_case_forecast__gte=F("commit_forecast")),
+                name="forecast_call_figures",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        whose = self.user.username if self.user_id else self.team.name
+        return f"{'Override' if self.is_override else 'Call'} on {whose} from {self.start:%Y-%m-%d}"

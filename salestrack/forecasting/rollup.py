@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from salestrack.access import visibility
 from salestrack.company.money import AMOUNT, in_company_currency
+from salestrack.forecasting.calls import Call, CallBook
 from salestrack.forecasting.periods import Period
 from salestrack.forecasting.quotas import QuotaBook
 from salestrack.lib.errors import Forbidden
@@ -96,6 +97,21 @@ class Row:
     name: str
     figures: Figures
     owners: list[int] = field(default_factory=list)  # whose deals the row adds up
+    call: Call | None = None  # the row's own call
+    override: Call | None = None  # the override the viewer reads (calls.py)
+
+    @property
+    def adjusted(self) -> tuple[Decimal, Decimal]:
+        """(commit forecast, best case forecast) as the viewer reads them: the override, else
+        the call, else the computed figures."""
+        return _adjusted(self.figures, self.call, self.override)
+
+
+def _adjusted(figures: "Figures", call: Call | None, override: Call | None):
+    chosen = override or call
+    if chosen is not None:
+        return chosen.commit_forecast, chosen.best_case_forecast
+    return figures.commit_forecast, figures.best_case_forecast
 
 
 @dataclass
@@ -105,6 +121,18 @@ class Rollup:
     name: str
     rows: list[Row]
     total: Figures
+    # The scope's own call and override, when the scope is one team or person.
+    call: Call | None = None
+    override: Call | None = None
+
+    @property
+    def adjusted(self) -> tuple[Decimal, Decimal]:
+        """The total as the viewer reads it: the scope's override or call, else the sum of the
+        rows as each is read."""
+        if self.override or self.call:
+            return _adjusted(self.total, self.call, self.override)
+        commit = sum((r.adjusted[0] for r in self.rows), ZERO)
+        return commit, sum((r.adjusted[1] for r in self.rows), ZERO)
 
 
 def _person(user: User) -> str:
@@ -120,16 +148,37 @@ class Tree:
         for team in self.teams.values():
             self.children.setdefault(team.parent_id, []).append(team.pk)
         self.members: dict[int | None, list[User]] = {}
-        # Admins run the company's settings, not a number: no row of their own.
-        people = User.objects.filter(is_active=True).exclude(role=User.Role.ADMIN)
+        self.admins: list[int] = []
         # A manager in no team of their own counts in the (first) team they manage.
         managing: dict[int, int] = {}
         for team in sorted(self.teams.values(), key=lambda t: t.pk):
             if team.manager_id is not None:
                 managing.setdefault(team.manager_id, team.pk)
-        for user in people.order_by("last_name", "username"):
+        for user in User.objects.filter(is_active=True).order_by("last_name", "username"):
+            if user.role == User.Role.ADMIN:  # they run the settings, not a number: no row
+                self.admins.append(user.pk)
+                continue
             team_id = user.team_id if user.team_id is not None else managing.get(user.pk)
             self.members.setdefault(team_id, []).append(user)
+
+    def ranks(self) -> dict[int, int]:
+        """Each manager's height: the depth of the highest team they manage (0 at the top);
+        admins above everyone (-1). calls.py picks the highest override with it."""
+        depth: dict[int, int] = {}
+        for root in self.children.get(None, []):
+            stack = [(root, 0)]
+            while stack:
+                team_id, level = stack.pop()
+                depth[team_id] = level
+                stack.extend((child, level + 1) for child in self.children.get(team_id, []))
+        ranks: dict[int, int] = {}
+        for team in self.teams.values():
+            if team.manager_id is not None and team.pk in depth:
+                ranks[team.manager_id] = min(
+                    ranks.get(team.manager_id, depth[team.pk]), depth[team.pk]
+                )
+        ranks.update({pk: -1 for pk in self.admins})
+        return ranks
 
     def below(self, team_id: int) -> list[int]:
         """The team and every team under it."""
@@ -240,7 +289,16 @@ def rollup(
     else:
         quotas_set = [r.figures.quota for r in scope.rows if r.figures.quota is not None]
         total.quota = sum(quotas_set, ZERO) if quotas_set else None
-    return Rollup(period, scope.kind, scope.name, scope.rows, total)
+    book = CallBook(period, viewer, tree.ranks())
+    for row in scope.rows:
+        row.call, row.override = book.own(row.kind, row.id), book.override(row.kind, row.id)
+    result = Rollup(period, scope.kind, scope.name, scope.rows, total)
+    whole = ("team", scope.team.pk) if scope.team is not None else None
+    if scope.kind == "user":
+        whole = ("user", scope.rows[0].id)
+    if whole is not None:
+        result.call, result.override = book.own(*whole), book.override(*whole)
+    return result
 
 
 @dataclass

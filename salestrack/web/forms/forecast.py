@@ -61,3 +61,24 @@ class PushForm(forms.Form):
         if day < timezone.localdate():
             raise forms.ValidationError("Push it to a date from today on.")
         return day
+
+
+class CallForm(forms.Form):
+    """A call or an override on one row: whose (user:5 or team:3), the period, both figures
+    (both empty withdraws it) and a note (an override's reason)."""
+
+    target = forms.CharField(widget=forms.HiddenInput)
+    period = forms.CharField(widget=forms.HiddenInput)
+    commit_forecast = forms.DecimalField(
+        label="Commit forecast", required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    best_case_forecast = forms.DecimalField(
+        label="Best case forecast", required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    note = forms.CharField(label="Note", required=False, max_length=2000)
+
+    def clean_target(self) -> tuple[str, int]:
+        match = TARGET.fullmatch(self.cleaned_data["target"])
+        if match is None:
+            raise forms.ValidationError("Pick a person or a team on the page.")
+        return match[1], int(match[2])

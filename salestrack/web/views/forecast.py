@@ -18,14 +18,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.access import visibility
 from salestrack.company.models import Company
-from salestrack.forecasting import drilldown, periods, quotas, rollup, trend
+from salestrack.forecasting import calls, drilldown, periods, quotas, rollup, trend
 from salestrack.lib import dates
 from salestrack.lib.errors import ServiceError
 from salestrack.opportunities.models import Opportunity
 from salestrack.opportunities.services import opportunity_update
 from salestrack.teams.models import Team, User
 from salestrack.web import pages
-from salestrack.web.forms.forecast import PushForm, QuotaForm, QuotasUploadForm
+from salestrack.web.forms.forecast import CallForm, PushForm, QuotaForm, QuotasUploadForm
 from salestrack.web.templatetags.salestrack import money
 
 
@@ -304,8 +304,115 @@ def forecast_page(request):
         "teams": _teams_seen(request.user),
         "currency": company.currency,
         "figures": drilldown.FIGURES,
+        "call_lines": _call_lines(request.user, result),
     }
     return render(request, "forecast/index.html", context, status=400 if error else 200)
+
+
+@dataclass
+class CallLine:
+    """A row of the calls table: computed, called and adjusted figures side by side."""
+
+    kind: str  # "user" or "team"
+    id: int
+    name: str
+    computed: tuple[Decimal, Decimal]
+    call: object  # calls.Call or None
+    override: object
+    adjusted: tuple[Decimal, Decimal]
+    settable: bool
+    own: bool  # what the viewer sets here is their own call, not an override
+
+    @property
+    def target(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+def _call_lines(viewer, result) -> list[CallLine]:
+    settable = calls.callable_rows(viewer, result.rows)
+    lines = []
+    for row in result.rows:
+        lines.append(
+            CallLine(
+                row.kind,
+                row.id,
+                row.name,
+                (row.figures.commit_forecast, row.figures.best_case_forecast),
+                row.call,
+                row.override,
+                row.adjusted,
+                (row.kind, row.id) in settable,
+                settable.get((row.kind, row.id), False),
+            )
+        )
+    return lines
+
+
+@login_required
+@require_POST
+def forecast_call(request):
+    """Set a call or an override from the forecast page, then back to it."""
+    company = Company.load()
+    form = CallForm(request.POST)
+    period, error = _period(request, company.fiscal_year_start)
+    said = ""
+    if not error and not form.is_valid():
+        error = pages.errors_text(form)
+    elif not error:
+        kind, pk = form.cleaned_data["target"]
+        whose = (User if kind == "user" else Team).objects.filter(pk=pk).first()
+        if whose is None:
+            error = "No such person or team."
+        else:
+            try:
+                call = calls.call_set(
+                    by=request.user,
+                    period=period.name,
+                    commit_forecast=form.cleaned_data["commit_forecast"],
+                    best_case_forecast=form.cleaned_data["best_case_forecast"],
+                    note=form.cleaned_data["note"],
+                    **{kind: whose},
+                )
+            except ValidationError as refused:
+                error = " ".join(refused.messages)
+            except ServiceError as refused:
+                error = refused.message
+            else:
+                name = whose.name if kind == "team" else (whose.get_full_name() or whose.username)
+                what = "Override" if call.is_override else "Call"
+                done = "withdrawn" if call.commit_forecast is None else "set"
+                said = f"{what} {done}: {name}, {period.name}."
+    (messages.error if error else messages.success)(request, error or said)
+    back = request.POST.get("next", "")
+    if not back.startswith("/forecast/"):
+        back = f"{reverse('forecast')}?{urlencode({'period': period.name})}"
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def forecast_call_history(request):
+    """Every call and override on one person or team for the period."""
+    company = Company.load()
+    period, error = _period(request, company.fiscal_year_start)
+    if error:
+        messages.error(request, error)
+    team, person = _scope_asked(request)
+    if team is None and person is None:
+        raise Http404("Name a team or a person.")
+    try:
+        scope = rollup.scope_of(rollup.Tree(), viewer=request.user, team=team, user=person)
+    except ServiceError as refused:
+        raise Http404(refused.message) from refused
+    context = {
+        "section": "forecast",
+        "period": period,
+        "whose": scope.name if person is not None else team.name,
+        "changes": calls.history(period, user=person, team=team),
+        "currency": company.currency,
+        "back": f"{reverse('forecast')}?{_scope_query(period)}",
+    }
+    return render(request, "forecast/call_history.html", context, status=400 if error else 200)
 
 
 # The roll-up table's columns: (figure, heading, how it shows); a money figure drills down.
