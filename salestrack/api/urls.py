@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from salestrack.api import money, views
+from salestrack.api.forecast import ForecastCallView, ForecastView
 from salestrack.api.quotas import QuotaViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -22,6 +23,8 @@ router.register("exchange-rates", money.ExchangeRateViewSet, basename="exchanger
 urlpatterns = [
     path("ping", views.ping, name="api-ping"),
     path("company", money.CompanyView.as_view(), name="api-company"),
+    path("forecast", ForecastView.as_view(), name="api-forecast"),
+    path("forecast/calls", ForecastCallView.as_view(), name="api-forecast-calls"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
