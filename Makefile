@@ -20,10 +20,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The task worker (background jobs: the forecast's refits) runs beside the server and stops
+# with it.
 run: $(VENV)/.installed node_modules/.installed
 	$(BIN)/salestrack migrate --noinput -v0
 	$(BIN)/salestrack demo --if-empty
 	$(BIN)/salestrack collectstatic --noinput -v0
+	$(BIN)/salestrack forecast calibrate
+	$(BIN)/salestrack db_worker --interval 5 & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/salestrack serve --host $(HOST) --port $(PORT)
 
 # Debian's Chromium drives the browser tests; Playwright cannot download its own here.

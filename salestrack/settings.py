@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "salestrack.teams",
     "salestrack.audit",
     "salestrack.company",
@@ -52,6 +54,17 @@ INSTALLED_APPS = [
 DEV_TOOLS = envbool("DEV_TOOLS", not envbool("SECURE_SSL", False))
 if DEV_TOOLS:
     INSTALLED_APPS.append("salestrack.dev")
+
+# Background work (Django's Tasks API, the django-tasks backport) kept in the database, so an
+# SQLite install needs no other server; `make run` starts a worker (`salestrack db_worker`).
+# Tests run each task as it is enqueued.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TESTING
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from salestrack.api.quotas import PERIOD_HELP
 from salestrack.api.serializers import Text
 from salestrack.company.models import Company
-from salestrack.forecasting import calls, periods, quotas, rollup
+from salestrack.forecasting import calls, periods, probability, quotas, rollup
 from salestrack.forecasting.models import ForecastCall
 from salestrack.lib.ids import LARGEST, parse_id
 from salestrack.teams.models import Team, User
@@ -89,6 +89,28 @@ class RowSerializer(serializers.Serializer):
         return AdjustedSerializer({"commit_forecast": commit, "best_case_forecast": best}).data
 
 
+class DriverSerializer(serializers.Serializer):
+    opportunity_id = serializers.IntegerField(source="deal.pk", read_only=True)
+    name = serializers.CharField(source="deal.name", read_only=True)
+    amount = _money()
+    probability = serializers.FloatField(
+        read_only=True, help_text="Of closing won within the period, 0 to 1."
+    )
+
+
+class RangeSerializer(serializers.Serializer):
+    p10 = _money()
+    p50 = _money()
+    p90 = _money()
+    expected = _money(help_text="Closed won + each open deal's amount x its probability.")
+    closed_won = _money()
+    deals = serializers.IntegerField(read_only=True, help_text="Open deals weighed.")
+    drivers = DriverSerializer(many=True, read_only=True)
+    calibrated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    seed = serializers.IntegerField(read_only=True)
+    draws = serializers.IntegerField(read_only=True)
+
+
 class ForecastSerializer(serializers.Serializer):
     period = serializers.CharField(read_only=True)
     start = serializers.DateField(read_only=True, help_text="The period's first day.")
@@ -101,6 +123,9 @@ class ForecastSerializer(serializers.Serializer):
     call = CallSerializer(read_only=True, allow_null=True)
     override = CallSerializer(read_only=True, allow_null=True)
     adjusted = AdjustedSerializer(read_only=True)
+    range = RangeSerializer(
+        read_only=True, help_text="P10, P50 and P90 of the period's closed revenue."
+    )
 
 
 class CallWriteSerializer(serializers.Serializer):
@@ -187,6 +212,7 @@ class ForecastView(APIView):
             "call": result.call,
             "override": result.override,
             "adjusted": {"commit_forecast": commit, "best_case_forecast": best},
+            "range": probability.forecast_range(period, viewer=request.user, **whose),
         }
         return Response(ForecastSerializer(body).data)
 

@@ -16,6 +16,8 @@ from salestrack.accounts.models import Account
 from salestrack.activities.models import Activity
 from salestrack.company.models import Company
 from salestrack.forecasting import periods
+from salestrack.forecasting.models import Calibration
+from salestrack.forecasting.probability import calibrate, forecast_range
 from salestrack.forecasting.rollup import rollup
 from salestrack.leads.models import Lead
 from salestrack.lib import keyset
@@ -177,6 +179,8 @@ def build(people: dict[str, User]) -> list[Case]:
         Case("open pipeline as of 90 days ago (everyone)", _as_of(90)),
         Case("forecast roll-up, this quarter (company)", _rollup(people["admin"])),
         Case("forecast roll-up, this quarter (manager)", _rollup(people["manager"])),
+        Case("forecast range P10/P50/P90, this quarter (company)", _range(people["admin"])),
+        Case("forecast range P10/P50/P90, this quarter (manager)", _range(people["manager"])),
         Case("page forecast (admin)", get(clients["admin"], "/forecast/")),
         Case("page forecast (manager)", get(page, "/forecast/")),
         Case(
@@ -200,6 +204,20 @@ def _rollup(viewer: User) -> Callable:
     def call():
         result = rollup(quarter, viewer=viewer)
         return SimpleNamespace(status_code=200 if result.rows else 404)
+
+    return call
+
+
+def _range(viewer: User) -> Callable:
+    """P10, P50 and P90 of this quarter's closed revenue as `viewer` sees it, from the kept
+    calibration (forecasting/probability.py; fitted first if there is none)."""
+    quarter = periods.quarter_of(timezone.localdate(), Company.load().fiscal_year_start)
+    if not Calibration.objects.exists():
+        calibrate()
+
+    def call():
+        result = forecast_range(quarter, viewer=viewer)
+        return SimpleNamespace(status_code=200 if result.deals else 404)
 
     return call
 

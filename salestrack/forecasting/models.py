@@ -101,3 +101,23 @@ class ForecastCall(models.Model):
     def __str__(self) -> str:
         whose = self.user.username if self.user_id else self.team.name
         return f"{'Override' if self.is_override else 'Call'} on {whose} from {self.start:%Y-%m-%d}"
+
+
+class Calibration(models.Model):
+    """The win and slip probabilities fitted from the company's closed history
+    (forecasting/calibration.py, probability.py), kept so that a forecast reads them rather
+    than fitting on every request; refreshed in the background once the history has grown.
+    The newest row is the one read."""
+
+    fitted_at = models.DateTimeField(default=now)
+    history_upto = models.BigIntegerField()  # the newest OpportunityHistory id it had seen
+    refresh_asked_at = models.DateTimeField(null=True, blank=True)
+    win = models.JSONField()  # WinModel's arrays as lists
+    slip = models.JSONField()  # SlipModel's arrays as lists
+    visits = models.PositiveIntegerField()  # closed stage visits it learned from
+
+    class Meta:
+        ordering = ["-fitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Calibration of {self.fitted_at:%Y-%m-%d %H:%M}"

@@ -18,7 +18,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.access import visibility
 from salestrack.company.models import Company
-from salestrack.forecasting import calls, drilldown, periods, quotas, rollup, trend
+from salestrack.forecasting import (
+    calls,
+    drilldown,
+    periods,
+    probability,
+    quotas,
+    rollup,
+    trend,
+)
 from salestrack.lib import dates
 from salestrack.lib.errors import ServiceError
 from salestrack.opportunities.models import Opportunity
@@ -618,3 +626,21 @@ def forecast_mine(request):
         "link": f"{reverse('forecast')}?{_scope_query(quarter, user=whose.get('user'))}",
     }
     return render(request, "forecast/_mine.html", context)
+
+
+@login_required
+@require_GET
+def forecast_range(request):
+    """The probabilistic forecast beside the category one (loaded after the page): P10, P50
+    and P90 of the period's closed revenue and the deals that drive its spread."""
+    company = Company.load()
+    period, error = _period(request, company.fiscal_year_start)
+    if error:
+        return render(request, "forecast/_range.html", {"error": error}, status=400)
+    team, person = _scope_asked(request)
+    try:
+        found = probability.forecast_range(period, viewer=request.user, team=team, user=person)
+    except ServiceError as refused:
+        raise Http404(refused.message) from refused
+    context = {"range": found, "currency": company.currency}
+    return render(request, "forecast/_range.html", context)

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from salestrack.company.models import Company
 from salestrack.company.money import company_currency
-from salestrack.forecasting import periods
+from salestrack.forecasting import periods, probability
 from salestrack.forecasting.rollup import rollup
 from salestrack.opportunities import states
 from salestrack.opportunities.models import (
@@ -55,11 +55,12 @@ def _plain(value):
 class Command(BaseCommand):
     help = (
         "Print a period's forecast roll-up (`--period 2026-Q4 [--team NAME] [--json]`), or "
-        "`rebuild-states`: rebuild the opportunities' states over time from their history."
+        "`rebuild-states`: rebuild the opportunities' states over time from their history, or "
+        "`calibrate`: fit the win and slip probabilities from the closed history now."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", nargs="?", choices=["rebuild-states"])
+        parser.add_argument("action", nargs="?", choices=["rebuild-states", "calibrate"])
         parser.add_argument("--period", help="a quarter like 2026-Q4 or a month like 2026-11")
         parser.add_argument("--team", help="a team's name: that team and its subtree")
         parser.add_argument("--json", action="store_true", help="print JSON")
@@ -75,6 +76,10 @@ class Command(BaseCommand):
                 default_currency=company_currency(),
             )
             self.stdout.write(f"{count:,} states rebuilt from the history.")
+            return
+        if action == "calibrate":
+            kept = probability.calibrate()
+            self.stdout.write(f"Calibrated from {kept.visits:,} closed stage visits.")
             return
         if not period:
             raise CommandError("Give --period (a quarter like 2026-Q4 or a month like 2026-11).")
@@ -92,6 +97,8 @@ class Command(BaseCommand):
         if admin is None:
             raise CommandError("There is no admin to read the forecast as: create one first.")
         result = rollup(chosen, viewer=admin, team=found)
+        spread = probability.forecast_range(chosen, viewer=admin, team=found)
+        commit, best = result.adjusted
         if options["json"]:
             body = {
                 "period": chosen.name,
@@ -105,6 +112,11 @@ class Command(BaseCommand):
                     for r in result.rows
                 ],
                 "total": figures_json(result.total),
+                "adjusted": {"commit_forecast": str(commit), "best_case_forecast": str(best)},
+                "range": {
+                    name: str(getattr(spread, name))
+                    for name in ("p10", "p50", "p90", "expected", "closed_won")
+                },
             }
             self.stdout.write(json.dumps(body, indent=2))
             return
@@ -114,6 +126,14 @@ class Command(BaseCommand):
         for name, figures in [*((r.name, r.figures) for r in result.rows), ("Total", result.total)]:
             cells = "".join(f"{_cell(f, getattr(figures, f)):>15}" for f, _ in COLUMNS)
             self.stdout.write(f"{name[:24]:24}{cells}")
+        self.stdout.write(
+            f"With calls and overrides: commit forecast {commit:,.0f}, "
+            f"best case forecast {best:,.0f}"
+        )
+        self.stdout.write(
+            f"Likely range of closed revenue: P10 {spread.p10:,.0f}, P50 {spread.p50:,.0f}, "
+            f"P90 {spread.p90:,.0f} (expected {spread.expected:,.0f})"
+        )
         if result.total.past_due_count:
             self.stdout.write(
                 f"Past due: {result.total.past_due_count} open deals "
