@@ -121,3 +121,20 @@ class Calibration(models.Model):
 
     def __str__(self) -> str:
         return f"Calibration of {self.fitted_at:%Y-%m-%d %H:%M}"
+
+
+class BacktestRun(models.Model):
+    """A backtest run in the background (forecasting/backtest.py) and kept for its page: the
+    periods asked for, and the result once done (as backtest.as_json gives it)."""
+
+    periods = models.CharField(max_length=40)  # like 2025-Q1..2026-Q4
+    asked_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    asked_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Backtest of {self.periods} asked {self.asked_at:%Y-%m-%d %H:%M}"

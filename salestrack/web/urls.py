@@ -62,6 +62,7 @@ urlpatterns = [
     path("forecast/trend/", forecast.forecast_trend, name="forecast-trend"),
     path("forecast/mine/", forecast.forecast_mine, name="forecast-mine"),
     path("forecast/range/", forecast.forecast_range, name="forecast-range"),
+    path("forecast/backtest/", forecast.forecast_backtest, name="forecast-backtest"),
     path("forecast/calls/", forecast.forecast_call, name="forecast-call"),
     path("forecast/calls/history/", forecast.forecast_call_history, name="forecast-call-history"),
     path("forecast/push/<int:pk>/", forecast.forecast_push, name="forecast-push"),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from salestrack.access import visibility
 from salestrack.company.models import Company
 from salestrack.forecasting import (
+    backtest,
     calls,
     drilldown,
     periods,
@@ -27,6 +28,7 @@ from salestrack.forecasting import (
     rollup,
     trend,
 )
+from salestrack.forecasting.models import BacktestRun
 from salestrack.lib import dates
 from salestrack.lib.errors import ServiceError
 from salestrack.opportunities.models import Opportunity
@@ -644,3 +646,55 @@ def forecast_range(request):
         raise Http404(refused.message) from refused
     context = {"range": found, "currency": company.currency}
     return render(request, "forecast/_range.html", context)
+
+
+def _admin_only(view):
+    """The backtest reads every team's deals: admins only (404 for anyone else)."""
+
+    @functools.wraps(view)
+    def check(request, *args, **kwargs):
+        if not request.user.is_admin:
+            raise Http404("No such page")
+        return view(request, *args, **kwargs)
+
+    return login_required(check)
+
+
+def _reliability(result: dict) -> list[dict]:
+    """The reliability table's rows, a band a row, both methods side by side."""
+    rows = {}
+    for method, bands in result["reliability"].items():
+        for band in bands:
+            row = rows.setdefault(round(band["band"][0], 1), {"band": band["band"]})
+            row[method] = band
+    return [rows[key] for key in sorted(rows)]
+
+
+@_admin_only
+def forecast_backtest(request):
+    """The latest backtest's figures and chart; POST asks for a new run (the worker runs it)."""
+    if request.method == "POST":
+        try:
+            backtest.backtest_ask(by=request.user, text=request.POST.get("periods", ""))
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(request, "Backtest asked for: the figures show here when it is done.")
+        return redirect(reverse("forecast-backtest"))
+    latest = BacktestRun.objects.select_related("asked_by").first()
+    done = BacktestRun.objects.filter(result__isnull=False).first()
+    company = Company.load()
+    quarter = periods.quarter_of(timezone.localdate(), company.fiscal_year_start)
+    first = quarter
+    for _ in range(7):
+        first = first.previous(company.fiscal_year_start)
+    context = {
+        "section": "forecast",
+        "latest": latest,
+        "done": done,
+        "methods": backtest.METHODS,
+        "suggested": f"{first.name}..{quarter.previous(company.fiscal_year_start).name}",
+        "reliability": _reliability(done.result) if done else [],
+        "currency": company.currency,
+    }
+    return render(request, "forecast/backtest.html", context)

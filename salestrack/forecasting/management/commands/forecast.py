@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from salestrack.company.models import Company
 from salestrack.company.money import company_currency
-from salestrack.forecasting import periods, probability
+from salestrack.forecasting import backtest, periods, probability
 from salestrack.forecasting.rollup import rollup
 from salestrack.opportunities import states
 from salestrack.opportunities.models import (
@@ -60,7 +60,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", nargs="?", choices=["rebuild-states", "calibrate"])
+        parser.add_argument(
+            "action", nargs="?", choices=["rebuild-states", "calibrate", "backtest"]
+        )
+        parser.add_argument("--periods", help="backtest: a span of periods like 2025-Q1..2026-Q4")
         parser.add_argument("--period", help="a quarter like 2026-Q4 or a month like 2026-11")
         parser.add_argument("--team", help="a team's name: that team and its subtree")
         parser.add_argument("--json", action="store_true", help="print JSON")
@@ -76,6 +79,9 @@ class Command(BaseCommand):
                 default_currency=company_currency(),
             )
             self.stdout.write(f"{count:,} states rebuilt from the history.")
+            return
+        if action == "backtest":
+            self._backtest(options["periods"], as_json=options["json"])
             return
         if action == "calibrate":
             kept = probability.calibrate()
@@ -139,6 +145,45 @@ class Command(BaseCommand):
                 f"Past due: {result.total.past_due_count} open deals "
                 f"({_cell('past_due', result.total.past_due)}) should have closed already."
             )
+
+    def _backtest(self, text: str | None, *, as_json: bool) -> None:
+        if not text:
+            raise CommandError("Give --periods, a span like 2025-Q1..2026-Q4.")
+        try:
+            spans = periods.span(text, Company.load().fiscal_year_start)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        if len(spans) > 40:
+            raise CommandError("At most 40 periods at a time.")
+        result = backtest.run(spans)
+        if as_json:
+            self.stdout.write(json.dumps(backtest.as_json(result), indent=2))
+            return
+        methods = backtest.METHODS
+        self.stdout.write(
+            f"{'period':10}{'actual':>14}"
+            + "".join(f"{m + ' @start':>24}" for m in methods)
+            + "".join(f"{'acc ' + m:>22}" for m in methods)
+        )
+        for row in result.periods:
+            start = row.start
+            forecasts = "".join(f"{start.forecasts[m]:>24,.0f}" for m in methods)
+            accuracy = "".join(f"{_share(row.mean_accuracy(m)):>22}" for m in methods)
+            self.stdout.write(f"{row.period:10}{row.actual:>14,.0f}{forecasts}{accuracy}")
+        self.stdout.write(
+            "acc: mean accuracy over the period's weekly forecasts "
+            "(1 - |actual - forecast| / actual)."
+        )
+        for method in ("stage_defaults", "calibrated"):
+            scores = [p.brier[method] for r in result.periods for p in r.points]
+            scores = [s for s in scores if s is not None]
+            mean = sum(scores) / len(scores) if scores else float("nan")
+            self.stdout.write(f"Brier score, {method}: {mean:.4f}")
+        self.stdout.write(f"{result.seconds:.1f} s")
+
+
+def _share(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 def _cell(name: str, value) -> str:
