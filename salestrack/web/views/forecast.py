@@ -625,6 +625,7 @@ def forecast_mine(request):
         "period": quarter,
         "currency": company.currency,
         "team_view": bool(team_view),
+        "adjusted": result.adjusted,
         "link": f"{reverse('forecast')}?{_scope_query(quarter, user=whose.get('user'))}",
     }
     return render(request, "forecast/_mine.html", context)
