@@ -127,7 +127,7 @@ def generate(
     )
     forever = "9999-12-31 00:00:00" + ("+00" if writer.postgres else "")
     states = opportunities.state_rows(forever)
-    writer.write("deals_opportunitystate", STATE_COLUMNS, states, ctx.size.history // 2)
+    writer.write("deals_opportunitystate", STATE_COLUMNS, states, ctx.size.states)
     leads = Leads(ctx, org, accounts, opportunities)
     writer.write("leads_lead", LEAD_COLUMNS, leads.rows(), leads.n)
     activities = Activities(ctx, accounts, opportunities, leads)
