@@ -230,13 +230,5 @@ class ForecastCallView(APIView):
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         whose = {k: data.pop(k) for k in ("user", "team") if data.get(k) is not None}
-        row = calls.call_set(by=request.user, **data, **whose)
-        call = calls.Call(
-            row.set_by,
-            row.set_at,
-            row.commit_forecast,
-            row.best_case_forecast,
-            row.note,
-            row.is_override,
-        )
+        call = calls.Call.of(calls.call_set(by=request.user, **data, **whose))
         return Response(CallSerializer(call).data, status=status.HTTP_201_CREATED)

@@ -13,7 +13,7 @@ ForecastCall is append-only, so every call and override is kept with who, when a
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,7 +23,7 @@ from salestrack.access import visibility
 from salestrack.audit import records
 from salestrack.forecasting import periods
 from salestrack.forecasting.models import ForecastCall
-from salestrack.forecasting.quotas import MAX_AMOUNT, period_check
+from salestrack.forecasting.quotas import amount_check, period_check
 from salestrack.lib.errors import Forbidden
 from salestrack.teams.models import Team, User
 
@@ -51,18 +51,6 @@ def _is_override(by: User, user: User | None, team: Team | None) -> bool:
     if team.pk in managed:
         return True
     raise Forbidden(f"{team.name}'s forecast is not yours to call or override.")
-
-
-def _amount(name: str, value) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({name: [f"{value!r} is not a number."]}) from None
-    if not amount.is_finite() or amount < 0:
-        raise ValidationError({name: ["A forecast is a number of 0 or more."]})
-    if amount >= MAX_AMOUNT or amount.as_tuple().exponent < -2:
-        raise ValidationError({name: ["At most 12 digits before the point and 2 after."]})
-    return amount
 
 
 def _blank(value) -> bool:
@@ -105,9 +93,9 @@ def call_set(
                 if _blank(value):
                     raise ValidationError({name: ["Give both figures, or neither to withdraw."]})
                 if name == "commit_forecast":
-                    commit = _amount(name, value)
+                    commit = amount_check(value, name, "A forecast")
                 else:
-                    best = _amount(name, value)
+                    best = amount_check(value, name, "A forecast")
             except ValidationError as error:
                 errors.update(error.message_dict)
         if errors:
@@ -148,6 +136,17 @@ class Call:
     note: str
     is_override: bool
 
+    @classmethod
+    def of(cls, row: ForecastCall) -> "Call":
+        return cls(
+            row.set_by,
+            row.set_at,
+            row.commit_forecast,
+            row.best_case_forecast,
+            row.note,
+            row.is_override,
+        )
+
 
 class CallBook:
     """The period's calls and overrides, read once; what each row shows to a viewer."""
@@ -175,7 +174,7 @@ class CallBook:
     def own(self, kind: str, pk: int) -> Call | None:
         """The row's own call: the person's, or the team manager's for the team."""
         found = [r for r in self._current(kind, pk) if not r.is_override]
-        return _call(found[-1]) if found else None
+        return Call.of(found[-1]) if found else None
 
     def override(self, kind: str, pk: int) -> Call | None:
         """The override of the highest manager at or below the viewer, if any."""
@@ -188,18 +187,7 @@ class CallBook:
         if not found:
             return None
         top = min(found, key=lambda r: (self.ranks.get(r.set_by_id, NOBODY), -r.set_at.timestamp()))
-        return _call(top)
-
-
-def _call(row: ForecastCall) -> Call:
-    return Call(
-        row.set_by,
-        row.set_at,
-        row.commit_forecast,
-        row.best_case_forecast,
-        row.note,
-        row.is_override,
-    )
+        return Call.of(top)
 
 
 def history(period: periods.Period, *, user: User | None = None, team: Team | None = None):

@@ -110,17 +110,18 @@ def period_check(value, fiscal_year_start: int | None = None) -> periods.Period:
         raise ValidationError({"period": [str(error)]}) from None
 
 
-def amount_check(value) -> Decimal:
-    """An amount of 0 or more with at most 12 digits before the point and 2 after."""
+def amount_check(value, field: str = "amount", what: str = "A quota") -> Decimal:
+    """An amount of 0 or more with at most 12 digits before the point and 2 after; errors
+    name `field` and speak of `what` ("A quota", "A forecast")."""
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError({"amount": [f"{value!r} is not a number."]}) from None
+        raise ValidationError({field: [f"{value!r} is not a number."]}) from None
     if not amount.is_finite() or amount < 0:
-        raise ValidationError({"amount": ["A quota is a number of 0 or more."]})
+        raise ValidationError({field: [f"{what} is a number of 0 or more."]})
     if amount >= MAX_AMOUNT or amount.as_tuple().exponent < -2:
         raise ValidationError(
-            {"amount": ["A quota has at most 12 digits before the point and 2 after."]}
+            {field: [f"{what} has at most 12 digits before the point and 2 after."]}
         )
     return amount
 

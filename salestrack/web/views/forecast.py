@@ -37,6 +37,7 @@ from salestrack.teams.models import Team, User
 from salestrack.web import pages
 from salestrack.web.forms.forecast import CallForm, PushForm, QuotaForm, QuotasUploadForm
 from salestrack.web.templatetags.salestrack import money
+from salestrack.web.views.settings import admin_required
 
 
 def quota_setter_required(view):
@@ -649,18 +650,6 @@ def forecast_range(request):
     return render(request, "forecast/_range.html", context)
 
 
-def _admin_only(view):
-    """The backtest reads every team's deals: admins only (404 for anyone else)."""
-
-    @functools.wraps(view)
-    def check(request, *args, **kwargs):
-        if not request.user.is_admin:
-            raise Http404("No such page")
-        return view(request, *args, **kwargs)
-
-    return login_required(check)
-
-
 def _reliability(result: dict) -> list[dict]:
     """The reliability table's rows, a band a row, both methods side by side."""
     rows = {}
@@ -671,7 +660,7 @@ def _reliability(result: dict) -> list[dict]:
     return [rows[key] for key in sorted(rows)]
 
 
-@_admin_only
+@admin_required
 def forecast_backtest(request):
     """The latest backtest's figures and chart; POST asks for a new run (the worker runs it)."""
     if request.method == "POST":
