@@ -237,6 +237,22 @@ class TestBoard:
         html = page.content.decode()
         assert "170 USD" in html and "100 EUR" in html  # the total, and the card's own amount
 
+    def test_each_deal_is_converted_and_weighted_by_its_own_probability(self, org, account, euro):
+        # 33.33 EUR at 1.20 is 39.996, kept as 40.00; at 1.10 (before June) 36.663, 36.66.
+        deal(org, account, "33.33", "EUR", close_date=DAY(2026, 7, 1), probability=50)
+        deal(org, account, "33.33", "EUR", close_date=DAY(2026, 4, 1), probability=50)
+        deal(org, account, "33.33", "EUR", close_date=DAY(2026, 7, 1))  # the stage's 10%
+        deal(org, account, "50", "USD", close_date=DAY(2026, 7, 1), probability=25)
+        page = signed_in(org.rep).get("/board/")
+        column = next(c for c in page.context["columns"] if c.count)
+        assert column.count == 4
+        assert column.amount == Decimal("40.00") + Decimal("36.66") + Decimal("40.00") + 50
+        assert (
+            column.weighted
+            == (Decimal("40.00") * 50 + Decimal("36.66") * 50 + Decimal("40.00") * 10 + 50 * 25)
+            / 100
+        )
+
 
 class TestSettingsPage:
     def test_only_admins_see_it(self, org):

@@ -360,6 +360,29 @@ def test_a_columns_cards_are_read_from_an_index_of_the_stage(org, account, stage
                     assert not any("TEMP B-TREE" in s for s in steps), steps
 
 
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL weighs its own"
+)
+def test_column_totals_are_read_from_indexes_alone(org, account, stages):
+    """The totals read no row of the table: SQLite took opp_open_totals_idx as covering only
+    once it held is_closed, the column of its condition (deals 0022); before, it read the
+    34,562 open deals' rows of the large org (40 ms)."""
+    make_deals(org.rep, account, 6)
+    make_deals(org.rep, account, 5, stage=stages["Closed won"])
+    with analyzed():
+        with CaptureQueriesContext(connection) as captured:
+            signed_in(org.admin).get("/board/")
+        [totals] = [q["sql"] for q in captured if "UNION ALL" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {totals}")
+            reads = [step for *_, step in cursor.fetchall() if "deals_opportunity" in step]
+    assert reads == [
+        "SEARCH deals_opportunity USING COVERING INDEX opp_open_totals_idx (stage_id=?)",
+        "SEARCH deals_opportunity USING COVERING INDEX opp_closed_totals_idx "
+        "(stage_id=? AND closed_date>?)",
+    ]
+
+
 # --- moving a deal ---------------------------------------------------------------------------
 
 

@@ -172,9 +172,18 @@ class Opportunity(OwnedRecord):
             ),
             # The board's column totals of open deals, read from this index alone rather than
             # from rows scattered over the table; the currency and close date convert each
-            # amount to the company's currency (company/money.py).
+            # amount to the company's currency (company/money.py). SQLite takes a partial index
+            # as covering only if it holds the column of its condition too.
             models.Index(
-                fields=["stage", "owner", "amount", "probability", "currency", "close_date"],
+                fields=[
+                    "stage",
+                    "owner",
+                    "amount",
+                    "probability",
+                    "currency",
+                    "close_date",
+                    "is_closed",
+                ],
                 condition=models.Q(is_closed=False),
                 name="opp_open_totals_idx",
             ),

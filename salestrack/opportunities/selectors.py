@@ -3,10 +3,45 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Sum
+from django.db.models import Count, Sum
 
 from salestrack.company.money import CENT, in_company_currency
 from salestrack.opportunities.models import OpportunityState
+
+
+@dataclass
+class Sums:
+    """What some deals add up to, in the company's currency."""
+
+    count: int = 0
+    amount: Decimal = Decimal(0)
+    weighted: Decimal = Decimal(0)  # each deal's amount times its probability, not rounded
+
+
+def grouped_sums(opportunities, *keys: str):
+    """Rows of count and converted amount per `keys` and probability, for `add_up`.
+
+    Weighted figures are summed from these rows rather than in SQL: a SQL sum of amount x
+    probability converted each deal in another currency a second time, which was half the
+    board's column totals on PostgreSQL."""
+    return (
+        opportunities.order_by()
+        .values(*keys, "probability")
+        .annotate(count=Count("*"), total=Sum(in_company_currency()))
+    )
+
+
+def add_up(rows, *keys: str) -> dict[tuple, Sums]:
+    """The rows of `grouped_sums` as Sums per value of `keys`."""
+    sums: dict[tuple, Sums] = {}
+    for row in rows:
+        found = sums.setdefault(tuple(row[key] for key in keys), Sums())
+        # SQLite sums decimals as floats: each term is in cents, so the sum is too.
+        total = (row["total"] or Decimal(0)).quantize(CENT)
+        found.count += row["count"]
+        found.amount += total
+        found.weighted += total * row["probability"] / 100
+    return sums
 
 
 @dataclass
@@ -21,22 +56,15 @@ def opportunity_totals(opportunities) -> Totals:
     """What a filtered list adds up to: its count, and its open deals' pipeline and weighted
     pipeline in the company's currency (each deal converted, then summed)."""
     rows = opportunities.order_by()
-    amount = in_company_currency()
     # Two reads: the count from the narrowest index, the sums from the open deals' index
     # (opp_open_totals_idx) rather than every deal ever closed.
     count = rows.count()
-    sums = rows.filter(is_closed=False).aggregate(
-        open_count=Count("*"),
-        open_sum=Sum(amount),
-        weighted_sum=Sum(
-            amount * F("probability"), output_field=DecimalField(max_digits=24, decimal_places=2)
-        ),
-    )
+    sums = add_up(grouped_sums(rows.filter(is_closed=False))).get((), Sums())
     return Totals(
         count=count,
-        open_count=sums["open_count"],
-        open_amount=sums["open_sum"] or Decimal(0),
-        weighted=((sums["weighted_sum"] or Decimal(0)) / 100).quantize(CENT),
+        open_count=sums.count,
+        open_amount=sums.amount,
+        weighted=sums.weighted.quantize(CENT),
     )
 
 

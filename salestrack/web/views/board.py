@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,11 +23,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.access.visibility import assignable_owners, get_visible_or_404, visible
 from salestrack.activities.rotting import rotting_q
-from salestrack.company.money import in_company_currency
 from salestrack.lib import keyset
 from salestrack.lib.errors import ServiceError, StaleVersion
 from salestrack.opportunities import services
 from salestrack.opportunities.models import LostReason, Opportunity, Pipeline, Stage
+from salestrack.opportunities.selectors import Sums, add_up, grouped_sums
 from salestrack.teams.models import Team
 from salestrack.web import pages
 from salestrack.web.filters import people_choices, team_choices
@@ -148,31 +148,23 @@ def _window(opportunities, stages: list[Stage], filters: BoardFilters, *, totals
 
 def _columns(opportunities, stages: list[Stage], filters: BoardFilters) -> list[Column]:
     """A column per stage with its count, amount and weighted amount, in one query."""
-    amount = in_company_currency()
-    weighted = Sum(
-        amount * F("probability"), output_field=DecimalField(max_digits=24, decimal_places=2)
-    )
     # Open and closed columns are summed apart: one query with an OR of the two made SQLite
     # read every deal ever closed (300,000 of them) for an admin's board.
     parts = [
-        _window(opportunities, [s for s in stages if s.is_closed == closed], filters, totals=True)
-        .order_by()
-        .values("stage")
-        .annotate(count=Count("*"), total=Sum(amount), weighted=weighted)
+        grouped_sums(
+            _window(
+                opportunities, [s for s in stages if s.is_closed == closed], filters, totals=True
+            ),
+            "stage",
+        )
         for closed in (False, True)
     ]
-    rows = parts[0].union(parts[1], all=True)
-    totals = {row["stage"]: row for row in rows}
+    sums = add_up(parts[0].union(parts[1], all=True), "stage")
     columns = []
     for stage in stages:
-        row = totals.get(stage.pk, {})
+        found = sums.get((stage.pk,), Sums())
         columns.append(
-            Column(
-                stage,
-                count=row.get("count", 0),
-                amount=row.get("total") or Decimal(0),
-                weighted=(row.get("weighted") or Decimal(0)) / 100,
-            )
+            Column(stage, count=found.count, amount=found.amount, weighted=found.weighted)
         )
     return columns
 
