@@ -10,6 +10,7 @@ import pytest
 from salestrack.forecasting import calibration, probability
 from salestrack.forecasting.models import Calibration
 from salestrack.lib.errors import Forbidden
+from salestrack.opportunities import pipelines
 from salestrack.opportunities.models import Opportunity
 from salestrack.opportunities.services import opportunity_update
 from tests import test_rollup
@@ -153,6 +154,33 @@ def test_a_fit_is_kept_and_read_until_the_history_grows(org, book):
     )
     again = probability.calibrate()
     assert list(Calibration.objects.all()) == [again]  # the older fit goes
+
+
+def test_a_stage_added_since_the_fit_takes_its_default_and_the_others_keep_theirs():
+    rows = [(1, 1, 10.0, True, AS_OF - 1)] * 30 + [(1, 2, 10.0, False, AS_OF - 1)] * 30
+    model = calibration.fit(calibration.WinSamples.of(rows), AS_OF, PRIORS)
+    grown = model.with_stages({**PRIORS, 0: (1, 0.25), 3: (2, 0.4)})
+    assert grown.stages.tolist() == [0, 1, 2, 3] and grown.pipelines.tolist() == [1, 1, 1, 2]
+    learned = model.predict([1, 1], [1, 2], [0, 0])
+    assert np.array_equal(grown.predict([1, 1], [1, 2], [0, 0]), learned)
+    assert grown.predict([1, 2], [0, 3], [0, 40]).tolist() == pytest.approx([0.25, 0.4])
+    assert model.with_stages(PRIORS) is model
+
+
+def test_the_kept_fit_serves_a_stage_added_after_it(org, book, stages):
+    probability.calibrate()
+    learned, *_ = probability.models()
+    qualification = stages["Qualification"]
+    added = pipelines.stage_create(
+        pipeline=qualification.pipeline,
+        by=org.admin,
+        name="Pilot",
+        probability=35,
+        forecast_category=qualification.forecast_category,
+    )
+    win, *_ = probability.models()
+    assert np.array_equal(win.probability[win.stages != added.pk], learned.probability)
+    assert win.predict([added.pipeline_id], [added.pk], [0])[0] == pytest.approx(0.35)
 
 
 def test_the_range_partial_follows_visibility(org, book):

@@ -118,6 +118,29 @@ class WinModel:
             raise ValueError(f"no prior for (pipeline, stage) {missing[:5]}")
         return rows
 
+    def with_stages(self, priors: Mapping[int, tuple[int, float]]) -> "WinModel":
+        """This fit, with a row of no history (its default alone) for each stage of `priors`
+        it lacks: a stage added since the fit keeps the others' learning."""
+        new = sorted(set(priors) - set(self.stages.tolist()))
+        if not new:
+            return self
+        stages = np.concatenate([self.stages, np.array(new, dtype=np.int64)])
+        order = np.argsort(stages, kind="stable")
+        blank = np.zeros((len(new), len(self.edges)))
+
+        def grown(old: np.ndarray, added) -> np.ndarray:
+            return np.concatenate([old, np.asarray(added, dtype=old.dtype)])[order]
+
+        return WinModel(
+            grown(self.pipelines, [priors[s][0] for s in new]),
+            stages[order],
+            self.edges,
+            grown(self.prior, [priors[s][1] for s in new]),
+            grown(self.wins, blank),
+            grown(self.seen, blank),
+            self.strength,
+        )
+
     def predict(self, pipeline_ids, stage_ids, days_in_stage) -> np.ndarray:
         """The win probability (0..1) of each deal, by its pipeline, stage and days in it."""
         rows = self._rows(pipeline_ids, stage_ids)

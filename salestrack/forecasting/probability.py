@@ -122,13 +122,9 @@ def models() -> tuple[calibration.WinModel, calibration.SlipModel, Calibration |
         and now - max(kept.fitted_at, kept.refresh_asked_at or kept.fitted_at) > REFRESH_AFTER
     ):
         _ask_refresh(kept, now)
-    win = _arrays(calibration.WinModel, kept.win)
-    slip = _arrays(calibration.SlipModel, kept.slip)
     # A stage added since the fit has its default and no history yet.
-    priors = _priors()
-    if set(priors) - set(win.stages.tolist()):
-        win = calibration.fit(calibration.WinSamples.empty(), now, priors)
-    return win, slip, kept
+    win = _arrays(calibration.WinModel, kept.win).with_stages(_priors())
+    return win, _arrays(calibration.SlipModel, kept.slip), kept
 
 
 def _ask_refresh(kept: Calibration | None, now: datetime.datetime) -> None:
