@@ -29,7 +29,7 @@ from salestrack.company.money import Rates
 from salestrack.forecasting import calibration, periods
 from salestrack.forecasting.models import BacktestRun
 from salestrack.lib.errors import Forbidden
-from salestrack.opportunities.models import ForecastCategory, OpportunityState, Stage
+from salestrack.opportunities.models import ForecastCategory, Stage
 
 DAY = calibration.DAY
 BANDS = np.linspace(0, 1, 11)  # the reliability table's bands of predicted probability
@@ -48,16 +48,17 @@ class States:
 
     @classmethod
     def load(cls) -> "States":
-        base = calibration.History.load()
-        rows = OpportunityState.objects.order_by("opportunity_id", "valid_from", "id")
         rates = Rates()
         amount, committed = [], []
-        for value, currency, on, category in rows.values_list(
-            "amount", "currency", "close_date", "forecast_category"
-        ).iterator(chunk_size=20_000):
+
+        def keep(value, currency, on, category):
             converted = value if currency == rates.home else rates.convert(value, currency, on)
             amount.append(float(converted or 0))
             committed.append(category in COMMITTED)
+
+        base = calibration.History.load(
+            "amount", "currency", "close_date", "forecast_category", each=keep
+        )
         n = len(base.opp)
         first = np.ones(n, dtype=bool)
         first[1:] = (base.opp[1:] != base.opp[:-1]) | (base.stage[1:] != base.stage[:-1])

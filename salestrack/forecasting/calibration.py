@@ -20,7 +20,7 @@ sweep of the history:
 """
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -283,12 +283,16 @@ class History:
     close_date: np.ndarray  # int64: the close date's ordinal
 
     @classmethod
-    def load(cls) -> "History":
+    def load(cls, *more: str, each: Callable[..., None] | None = None) -> "History":
+        """Read every state; the values of the fields in `more`, read in the same pass, go to
+        `each` row by row (the backtest's amounts: a second read took as long as this one)."""
         rows = OpportunityState.objects.order_by("opportunity_id", "valid_from", "id").values_list(
-            "opportunity_id", "valid_from", "valid_to", "stage_id", "is_closed", "close_date"
+            "opportunity_id", "valid_from", "valid_to", "stage_id", "is_closed", "close_date", *more
         )
         opp, start, end, stage, closed, close_date = [], [], [], [], [], []
-        for o, f, t, s, c, d in rows.iterator(chunk_size=20_000):
+        for o, f, t, s, c, d, *rest in rows.iterator(chunk_size=20_000):
+            if each is not None:
+                each(*rest)
             opp.append(o)
             start.append(f.timestamp())
             end.append(t.timestamp())
