@@ -167,9 +167,9 @@ def opportunity_card(context, deal) -> str:
         f'<span class="account" title="{account}">{account}</span>'
         f'<div class="meta"><strong>{_e(money(deal.amount, deal.currency))}</strong>'
         f'<time datetime="{close.isoformat()}" title="Close date"{overdue}>'
-        f"{dates.day(close)}</time>"
-        f"{_avatar(owner, 'Owner: ')}</div>"
-        f'<div class="foot">{badge}<details class="move"><summary>Move to stage</summary>'
+        f"{dates.day(close)}</time></div>"
+        f'<div class="foot">{_avatar(owner, "Owner: ")}{badge}'
+        f'<details class="move"><summary>Move to stage</summary>'
         f'<form class="move" method="post" action="{_url("board-move", pk)}'
         f'{_e(context.get("filters_query", ""))}">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
