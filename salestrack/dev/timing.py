@@ -53,7 +53,8 @@ def sql_floor(statements, repeat: int = 5) -> float:
     reads = [
         (sql, params)
         for sql, params in statements
-        if sql.lstrip().upper().startswith(("SELECT", "WITH")) and params is not None
+        # A union of reads starts with "(" (the board's column totals).
+        if sql.lstrip("( \n").upper().startswith(("SELECT", "WITH")) and params is not None
     ]
     if not reads:
         return 0.0
