@@ -1,8 +1,9 @@
-"""Forecast pages. Quotas: managers set those of their subtree, admins everyone's; a rep has
-no such page (404) and sees their quota on the forecast page."""
+"""The forecast page: a period's roll-up for the scope asked for, the deals behind each
+figure, the one-click push of a past-due deal, the weekly chart's data, My Day's forecast
+card and the likely range. The period and scope a forecast URL names are read here for the
+calls and quotas pages too."""
 
 import datetime
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,56 +19,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from salestrack.access import visibility
 from salestrack.company.models import Company
-from salestrack.forecasting import (
-    backtest,
-    calls,
-    drilldown,
-    periods,
-    probability,
-    quotas,
-    rollup,
-    trend,
-)
-from salestrack.forecasting.models import BacktestRun
+from salestrack.forecasting import calls, drilldown, periods, probability, rollup, trend
 from salestrack.lib import dates
 from salestrack.lib.errors import ServiceError
 from salestrack.opportunities.models import Opportunity
 from salestrack.opportunities.services import opportunity_update
 from salestrack.teams.models import Team, User
 from salestrack.web import pages
-from salestrack.web.forms.forecast import CallForm, PushForm, QuotaForm, QuotasUploadForm
-from salestrack.web.templatetags.salestrack import money
-from salestrack.web.views.settings import admin_required
+from salestrack.web.forms.forecast import PushForm
 
 
-def quota_setter_required(view):
-    """The quotas pages answer 404 to whoever sets no quota (reps)."""
-
-    @functools.wraps(view)
-    def check(request, *args, **kwargs):
-        if not quotas.may_set_quotas(request.user):
-            raise Http404("No such page")
-        return view(request, *args, **kwargs)
-
-    return login_required(check)
-
-
-@dataclass
-class QuotaRow:
-    kind: str  # "user" or "team"
-    pk: int
-    name: str
-    depth: int
-    amount: Decimal | None  # set for the period itself
-    adds_up: Decimal | None  # what it comes to without one of its own (months, members)
-    settable: bool
-
-    @property
-    def target(self) -> str:
-        return f"{self.kind}:{self.pk}"
-
-
-def _period(request, fiscal_year_start: int) -> tuple[periods.Period, str]:
+def period_asked(request, fiscal_year_start: int) -> tuple[periods.Period, str]:
     """The period asked for (the current quarter by default) and an error, if it was bad."""
     current = periods.quarter_of(timezone.localdate(), fiscal_year_start)
     name = request.GET.get("period") or request.POST.get("period")
@@ -79,160 +41,7 @@ def _period(request, fiscal_year_start: int) -> tuple[periods.Period, str]:
         return current, str(error)
 
 
-def _rows(user, period: periods.Period) -> list[QuotaRow]:
-    """The teams and people the user sees quotas of, as a tree: each team, then its members,
-    then its sub-teams. An admin: everyone; a manager: their subtree."""
-    book = quotas.QuotaBook(period)
-    teams = list(Team.objects.order_by("name"))
-    children: dict[int | None, list[Team]] = {}
-    for team in teams:
-        children.setdefault(team.parent_id, []).append(team)
-    members: dict[int | None, list] = {}
-    for person in quotas.carriers().order_by("last_name", "first_name", "username"):
-        members.setdefault(person.team_id, []).append(person)
-    if user.is_admin:
-        roots, loose = children.get(None, []), members.get(None, [])
-    else:
-        subtree = visibility.managed_team_ids(user)
-        roots = [t for t in teams if t.pk in subtree and t.parent_id not in subtree]
-        loose = []
-    settable_teams = set(quotas.settable_teams(user).values_list("pk", flat=True))
-    settable_users = set(quotas.settable_users(user).values_list("pk", flat=True))
-
-    rows: list[QuotaRow] = []
-
-    def person(p, depth):
-        name = p.get_full_name() or p.username
-        amount = book.exact("user", p.pk)
-        adds_up = book.user(p.pk) if amount is None else None
-        rows.append(QuotaRow("user", p.pk, name, depth, amount, adds_up, p.pk in settable_users))
-
-    def walk(team, depth):
-        amount = book.exact("team", team.pk)
-        adds_up = book.team(team.pk) if amount is None else None
-        settable = team.pk in settable_teams
-        rows.append(QuotaRow("team", team.pk, team.name, depth, amount, adds_up, settable))
-        for p in members.get(team.pk, []):
-            person(p, depth + 1)
-        for child in children.get(team.pk, []):
-            walk(child, depth + 1)
-
-    for team in roots:
-        walk(team, 0)
-    for p in loose:
-        person(p, 0)
-    return rows
-
-
-def _context(request, period: periods.Period, company: Company) -> dict:
-    fiscal_year_start = company.fiscal_year_start
-    quarter = periods.quarter_of(period.start, fiscal_year_start)
-    return {
-        "section": "forecast",
-        "period": period,
-        "last_day": period.end - datetime.timedelta(days=1),
-        "choices": [quarter, *quarter.months()],
-        "previous": quarter.previous(fiscal_year_start),
-        "next": quarter.next(fiscal_year_start),
-        "rows": _rows(request.user, period),
-        "currency": company.currency,
-    }
-
-
-def _page(request, *, upload_form=None, status=200):
-    company = Company.load()
-    asked, error = _period(request, company.fiscal_year_start)
-    if error:
-        messages.error(request, error)
-        status = 400
-    context = _context(request, asked, company)
-    context["upload_form"] = upload_form or QuotasUploadForm()
-    return render(request, "forecast/quotas.html", context, status=status)
-
-
-def _back(period: periods.Period) -> str:
-    return f"{reverse('forecast-quotas')}?{urlencode({'period': period.name})}"
-
-
-@quota_setter_required
-@require_GET
-def quota_list(request):
-    return _page(request)
-
-
-@quota_setter_required
-@require_POST
-def quota_save(request):
-    """One row's inline edit: answers the table (htmx; team figures above it change too) with
-    a toast, or redirects to the page with a message."""
-    company = Company.load()
-    period, error = _period(request, company.fiscal_year_start)
-    form = QuotaForm(request.POST)
-    status, said = 200, ""
-    if error:
-        status = 400
-    elif not form.is_valid():
-        error, status = pages.errors_text(form), 400
-    else:
-        error, status, said = _set(request.user, form.cleaned_data, period)
-    result = error or said
-    if request.htmx:
-        context = _context(request, period, company)
-        response = render(request, "forecast/_quota_table.html", context, status=status)
-        response["HX-Trigger"] = pages.toast_header(result, "error" if error else "success")
-        return response
-    (messages.error if error else messages.success)(request, result)
-    return redirect(_back(period))
-
-
-def _set(user, data: dict, period: periods.Period) -> tuple[str, int, str]:
-    """Set the quota the form names: (error, status, what was done)."""
-    kind, pk = data["target"]
-    model = User if kind == "user" else Team
-    whose = model.objects.filter(pk=pk).first()
-    if whose is None:
-        return f"No such {'person' if kind == 'user' else 'team'}.", 400, ""
-    name = whose.name if kind == "team" else (whose.get_full_name() or whose.username)
-    try:
-        quota = quotas.quota_set(
-            by=user, period=period.name, amount=data["amount"], **{kind: whose}
-        )
-    except ValidationError as error:
-        return " ".join(error.messages), 400, ""
-    except ServiceError as error:
-        return error.message, error.status, ""
-    if quota is None:
-        return "", 200, f"Quota removed: {name}, {period.name}."
-    shown = money(quota.amount, Company.load().currency)
-    return "", 200, f"Quota set: {name}, {period.name}, {shown}."
-
-
-@quota_setter_required
-@require_POST
-def quota_upload(request):
-    form = QuotasUploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            counts = quotas.quotas_import(by=request.user, text=form.cleaned_data["file"])
-        except ValidationError as error:
-            pages.add_errors(form, error)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                f"Quotas uploaded: {counts['created']} added, {counts['changed']} corrected, "
-                f"{counts['unchanged']} unchanged.",
-            )
-            period, _ = _period(request, Company.load().fiscal_year_start)
-            return redirect(_back(period))
-    return _page(request, upload_form=form, status=400)
-
-
-# --- the forecast page -----------------------------------------------------------------------
-
-
-def _scope_asked(request) -> tuple[Team | None, User | None]:
+def scope_asked(request) -> tuple[Team | None, User | None]:
     """The team or person a forecast URL names (?team= or ?user=); a bad id is a 404."""
     team_id, user_id = request.GET.get("team", ""), request.GET.get("user", "")
     if team_id and user_id:
@@ -275,7 +84,7 @@ def _teams_seen(user) -> list[tuple[Team, int]]:
     return found
 
 
-def _scope_query(period, team=None, user=None, **more) -> str:
+def scope_query(period, team=None, user=None, **more) -> str:
     query = {"period": period.name, **more}
     if team is not None:
         query["team"] = team.pk
@@ -289,10 +98,10 @@ def _scope_query(period, team=None, user=None, **more) -> str:
 def forecast_page(request):
     """The roll-up of a period for the scope asked for, with drill-downs and the chart."""
     company = Company.load()
-    period, error = _period(request, company.fiscal_year_start)
+    period, error = period_asked(request, company.fiscal_year_start)
     if error:
         messages.error(request, error)
-    team, person = _scope_asked(request)
+    team, person = scope_asked(request)
     try:
         result = rollup.rollup(period, viewer=request.user, team=team, user=person)
     except ServiceError as refused:
@@ -311,119 +120,35 @@ def forecast_page(request):
         "total": _cells(result.total, period, *_total_target(team, person)),
         "scope_team": team,
         "scope_user": person,
-        "scope_query": _scope_query(period, team, person),
+        "scope_query": scope_query(period, team, person),
         "teams": _teams_seen(request.user),
         "currency": company.currency,
         "figures": drilldown.FIGURES,
-        "call_lines": _call_lines(request.user, result),
+        "call_lines": call_lines(request.user, result),
     }
     return render(request, "forecast/index.html", context, status=400 if error else 200)
 
 
 @dataclass
 class CallLine:
-    """A row of the calls table: computed, called and adjusted figures side by side."""
+    """A row of the calls table: a roll-up row (its computed, called and adjusted figures) and
+    what the viewer may set on it."""
 
-    kind: str  # "user" or "team"
-    id: int
-    name: str
-    computed: tuple[Decimal, Decimal]
-    call: object  # calls.Call or None
-    override: object
-    adjusted: tuple[Decimal, Decimal]
+    row: rollup.Row
     settable: bool
     own: bool  # what the viewer sets here is their own call, not an override
 
     @property
     def target(self) -> str:
-        return f"{self.kind}:{self.id}"
+        return f"{self.row.kind}:{self.row.id}"
 
 
-def _call_lines(viewer, result) -> list[CallLine]:
+def call_lines(viewer, result) -> list[CallLine]:
     settable = calls.callable_rows(viewer, result.rows)
-    lines = []
-    for row in result.rows:
-        lines.append(
-            CallLine(
-                row.kind,
-                row.id,
-                row.name,
-                (row.figures.commit_forecast, row.figures.best_case_forecast),
-                row.call,
-                row.override,
-                row.adjusted,
-                (row.kind, row.id) in settable,
-                settable.get((row.kind, row.id), False),
-            )
-        )
-    return lines
-
-
-@login_required
-@require_POST
-def forecast_call(request):
-    """Set a call or an override from the forecast page, then back to it."""
-    company = Company.load()
-    form = CallForm(request.POST)
-    period, error = _period(request, company.fiscal_year_start)
-    said = ""
-    if not error and not form.is_valid():
-        error = pages.errors_text(form)
-    elif not error:
-        kind, pk = form.cleaned_data["target"]
-        whose = (User if kind == "user" else Team).objects.filter(pk=pk).first()
-        if whose is None:
-            error = "No such person or team."
-        else:
-            try:
-                call = calls.call_set(
-                    by=request.user,
-                    period=period.name,
-                    commit_forecast=form.cleaned_data["commit_forecast"],
-                    best_case_forecast=form.cleaned_data["best_case_forecast"],
-                    note=form.cleaned_data["note"],
-                    **{kind: whose},
-                )
-            except ValidationError as refused:
-                error = " ".join(refused.messages)
-            except ServiceError as refused:
-                error = refused.message
-            else:
-                name = whose.name if kind == "team" else (whose.get_full_name() or whose.username)
-                what = "Override" if call.is_override else "Call"
-                done = "withdrawn" if call.commit_forecast is None else "set"
-                said = f"{what} {done}: {name}, {period.name}."
-    (messages.error if error else messages.success)(request, error or said)
-    back = request.POST.get("next", "")
-    if not back.startswith("/forecast/"):
-        back = f"{reverse('forecast')}?{urlencode({'period': period.name})}"
-    return redirect(back)
-
-
-@login_required
-@require_GET
-def forecast_call_history(request):
-    """Every call and override on one person or team for the period."""
-    company = Company.load()
-    period, error = _period(request, company.fiscal_year_start)
-    if error:
-        messages.error(request, error)
-    team, person = _scope_asked(request)
-    if team is None and person is None:
-        raise Http404("Name a team or a person.")
-    try:
-        scope = rollup.scope_of(rollup.Tree(), viewer=request.user, team=team, user=person)
-    except ServiceError as refused:
-        raise Http404(refused.message) from refused
-    context = {
-        "section": "forecast",
-        "period": period,
-        "whose": scope.name if person is not None else team.name,
-        "changes": calls.history(period, user=person, team=team),
-        "currency": company.currency,
-        "back": f"{reverse('forecast')}?{_scope_query(period)}",
-    }
-    return render(request, "forecast/call_history.html", context, status=400 if error else 200)
+    return [
+        CallLine(row, (row.kind, row.id) in settable, settable.get((row.kind, row.id), False))
+        for row in result.rows
+    ]
 
 
 # The roll-up table's columns: (figure, heading, how it shows); a money figure drills down.
@@ -489,10 +214,10 @@ DRILL_PAGE = 50
 def forecast_deals(request):
     """The deals behind one figure of one row (or of the scope), a page at a time."""
     company = Company.load()
-    period, error = _period(request, company.fiscal_year_start)
+    period, error = period_asked(request, company.fiscal_year_start)
     if error:
         messages.error(request, error)
-    team, person = _scope_asked(request)
+    team, person = scope_asked(request)
     figure = request.GET.get("figure", "")
     if figure not in drilldown.FIGURES:
         raise Http404("No such figure")
@@ -515,8 +240,8 @@ def forecast_deals(request):
         "more": len(rows) > DRILL_PAGE,
         "first": (page - 1) * DRILL_PAGE + 1,
         "currency": company.currency,
-        "back": f"{reverse('forecast')}?{_scope_query(period, team, person)}",
-        "scope_query": _scope_query(period, team, person, figure=figure),
+        "back": f"{reverse('forecast')}?{scope_query(period, team, person)}",
+        "scope_query": scope_query(period, team, person, figure=figure),
         "today": timezone.localdate(),
         "push_to": _push_choices(timezone.localdate()),
     }
@@ -579,10 +304,10 @@ def forecast_trend(request):
     """The chart's data: closed won, commit and best case forecasts week by week, as JSON (the
     page gives the quota)."""
     company = Company.load()
-    period, error = _period(request, company.fiscal_year_start)
+    period, error = period_asked(request, company.fiscal_year_start)
     if error:
         return JsonResponse({"error": error}, status=400)
-    team, person = _scope_asked(request)
+    team, person = scope_asked(request)
     try:
         scope = rollup.scope_of(rollup.Tree(), viewer=request.user, team=team, user=person)
     except ServiceError as refused:
@@ -627,7 +352,7 @@ def forecast_mine(request):
         "currency": company.currency,
         "team_view": bool(team_view),
         "adjusted": result.adjusted,
-        "link": f"{reverse('forecast')}?{_scope_query(quarter, user=whose.get('user'))}",
+        "link": f"{reverse('forecast')}?{scope_query(quarter, user=whose.get('user'))}",
     }
     return render(request, "forecast/_mine.html", context)
 
@@ -638,53 +363,13 @@ def forecast_range(request):
     """The probabilistic forecast beside the category one (loaded after the page): P10, P50
     and P90 of the period's closed revenue and the deals that drive its spread."""
     company = Company.load()
-    period, error = _period(request, company.fiscal_year_start)
+    period, error = period_asked(request, company.fiscal_year_start)
     if error:
         return render(request, "forecast/_range.html", {"error": error}, status=400)
-    team, person = _scope_asked(request)
+    team, person = scope_asked(request)
     try:
         found = probability.forecast_range(period, viewer=request.user, team=team, user=person)
     except ServiceError as refused:
         raise Http404(refused.message) from refused
     context = {"range": found, "currency": company.currency}
     return render(request, "forecast/_range.html", context)
-
-
-def _reliability(result: dict) -> list[dict]:
-    """The reliability table's rows, a band a row, both methods side by side."""
-    rows = {}
-    for method, bands in result["reliability"].items():
-        for band in bands:
-            row = rows.setdefault(round(band["band"][0], 1), {"band": band["band"]})
-            row[method] = band
-    return [rows[key] for key in sorted(rows)]
-
-
-@admin_required
-def forecast_backtest(request):
-    """The latest backtest's figures and chart; POST asks for a new run (the worker runs it)."""
-    if request.method == "POST":
-        try:
-            backtest.backtest_ask(by=request.user, text=request.POST.get("periods", ""))
-        except ValidationError as refused:
-            messages.error(request, " ".join(refused.messages))
-        else:
-            messages.success(request, "Backtest asked for: the figures show here when it is done.")
-        return redirect(reverse("forecast-backtest"))
-    latest = BacktestRun.objects.select_related("asked_by").first()
-    done = BacktestRun.objects.filter(result__isnull=False).first()
-    company = Company.load()
-    quarter = periods.quarter_of(timezone.localdate(), company.fiscal_year_start)
-    first = quarter
-    for _ in range(7):
-        first = first.previous(company.fiscal_year_start)
-    context = {
-        "section": "forecast",
-        "latest": latest,
-        "done": done,
-        "methods": backtest.METHODS,
-        "suggested": f"{first.name}..{quarter.previous(company.fiscal_year_start).name}",
-        "reliability": _reliability(done.result) if done else [],
-        "currency": company.currency,
-    }
-    return render(request, "forecast/backtest.html", context)
