@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.safestring import mark_safe
 
-from salestrack.web.templatetags.salestrack import select
+from salestrack.web.templatetags.salestrack import number, select
 
 
 class Filters(forms.Form):
@@ -33,3 +33,12 @@ def test_a_multiple_select_marks_every_chosen_value():
     assert '<option value="won" selected>Won</option>' in html
     nothing = select(Filters(data={})["status"])
     assert " selected" not in nothing
+
+
+def test_counts_are_written_with_thousands_separators():
+    assert [number(300000), number("20000"), number(7), number(None)] == [
+        "300,000",
+        "20,000",
+        "7",
+        "",
+    ]

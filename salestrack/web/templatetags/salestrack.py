@@ -23,6 +23,14 @@ def money(value, currency: str = "") -> str:
 
 
 @register.filter
+def number(value) -> str:
+    """300000 -> '300,000': a count as the pages write amounts."""
+    if value in (None, ""):
+        return ""
+    return f"{int(value):,}"
+
+
+@register.filter
 def percent(value) -> str:
     """0.4567 -> '46%'."""
     if value in (None, ""):
