@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from salestrack.company.money import Rates
@@ -46,7 +47,10 @@ def weekly(period: Period, owners: set[int] | None, *, today: datetime.date | No
         datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
     )
     won_stages = set(Stage.objects.filter(is_won=True).values_list("pk", flat=True))
+    # Only states in a line are read: won, or open in Commit or Best case (most open deals are
+    # in Pipeline, which no line shows).
     states = OpportunityState.objects.filter(
+        Q(stage__in=won_stages) | Q(is_closed=False, forecast_category__in=ADDED),
         close_date__gte=period.start,
         close_date__lt=period.end,
         valid_from__lte=moments[-1],
