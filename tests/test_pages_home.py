@@ -97,7 +97,7 @@ def test_my_day_sections_and_totals(org, world):
         assert "Later deal" in closing and "1,005" in closing and "2 open deals" in closing
     tasks = section(html, "tasks-head")
     assert "Due next week" not in tasks
-    assert tasks.index("Task-rob") < tasks.index("Due today")  # overdue first
+    assert tasks.index("Due today") < tasks.index("Task-rob")  # today's first, then overdue
     assert "overdue" in tasks
     assert "Deal-rob" in section(html, "rotting-head")
     assert "Call-rob" in section(html, "recent-head")
@@ -168,3 +168,21 @@ def test_my_day_query_count_is_pinned_and_does_not_grow(
         records_of(org.rep, tag=f"more{n}")
         records_of(org.teammate, tag=f"again{n}")
     assert queries(client, url) == before
+
+
+def test_todays_tasks_show_however_many_are_overdue(org, world):
+    lead = world["rep"]["lead"]
+    for months in range(1, 13):
+        due = TODAY - datetime.timedelta(days=months * 30)
+        activity_log(
+            by=org.rep,
+            kind="task",
+            subject=f"Overdue {months}",
+            lead=lead,
+            due_date=due,
+            at=timezone.make_aware(datetime.datetime.combine(due, datetime.time(9))),
+        )
+    activity_log(by=org.rep, kind="task", subject="Due today", lead=lead, due_date=TODAY)
+    tasks = section(signed_in(org.rep).get("/").content.decode(), "tasks-head")
+    assert tasks.index("Due today") < tasks.index("Overdue 1<") < tasks.index("Overdue 2<")
+    assert "Overdue 12<" not in tasks and "See all open tasks" in tasks

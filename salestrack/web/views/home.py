@@ -71,7 +71,9 @@ def home(request):
             owned_by(user, view, Activity), kind=Activity.Kind.TASK, done=False, due_date__lte=today
         )
         .select_related(*TASK_RELATED)
-        .order_by("due_date", "id"),
+        # Today's first, then the most recently overdue: oldest first, a pile of tasks overdue
+        # for months filled the section and hid what is due today.
+        .order_by("-due_date", "-id"),
         SECTION_SIZE,
     )
     hide_unseen(user, tasks, *TASK_RECORDS)
