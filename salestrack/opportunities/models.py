@@ -361,6 +361,23 @@ class OpportunityState(models.Model):
                 fields=["opportunity", "valid_to", "valid_from", "owner"],
                 name="opp_state_opp_owner_idx",
             ),
+            # The forecast chart (forecasting/trend.py): the states of deals due in a period,
+            # with all it reads, from this index alone. Through opp_state_held_idx SQLite read
+            # every state holding since the period began, row by row (0.5 s on the large org).
+            models.Index(
+                fields=[
+                    "close_date",
+                    "valid_to",
+                    "valid_from",
+                    "stage",
+                    "is_closed",
+                    "forecast_category",
+                    "amount",
+                    "currency",
+                    "owner",
+                ],
+                name="opp_state_close_idx",
+            ),
         ]
 
     def __str__(self) -> str:
