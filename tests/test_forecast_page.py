@@ -6,6 +6,8 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from salestrack.forecasting import calls, drilldown, trend
@@ -16,7 +18,7 @@ from salestrack.opportunities.models import Opportunity, OpportunityHistory
 from salestrack.opportunities.services import opportunity_update
 from salestrack.teams.services import user_create
 from tests import test_rollup
-from tests.conftest import PASSWORD, queries, signed_in
+from tests.conftest import PASSWORD, analyzed, queries, signed_in
 from tests.test_rollup import Q1, TODAY, D, deal, moment, win
 
 # The roll-up's fixtures: its stages, and a quarter of deals with a hand-checked roll-up.
@@ -93,6 +95,27 @@ def test_the_chart_shows_each_week_as_it_stood_then(org, stages):
     assert after[D(2026, 2, 16)].best_case_forecast == 1000
     assert max(after) == D(2026, 3, 31) and after[D(2026, 3, 31)].closed_won == 1000
     assert trend.weekly(Q1, {org.other_rep.pk}, today=TODAY)[-1].best_case_forecast == 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL weighs its own"
+)
+def test_the_chart_reads_its_states_from_one_index(org, stages):
+    """A period's states are a range of opp_state_close_idx, read from it alone: through
+    opp_state_held_idx SQLite read, row by row, every state holding since the period began."""
+    for n in range(8):
+        deal(org.rep, stages["Proposal"], str(1000 + n), D(2026, 3, 10) + datetime.timedelta(n))
+    with analyzed():
+        with CaptureQueriesContext(connection) as captured:
+            trend.weekly(Q1, None, today=TODAY)
+        [sql] = [q["sql"] for q in captured if "deals_opportunitystate" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            reads = [step for *_, step in cursor.fetchall()]
+    assert reads == [
+        "SEARCH deals_opportunitystate USING COVERING INDEX opp_state_close_idx "
+        "(close_date>? AND close_date<?)"
+    ]
 
 
 # --- the pages -------------------------------------------------------------------------------

@@ -1,10 +1,9 @@
-import contextlib
 import datetime
 import re
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,7 +12,7 @@ from salestrack.accounts.models import Account
 from salestrack.accounts.services import account_create
 from salestrack.opportunities.models import Opportunity, Pipeline, Stage
 from salestrack.opportunities.services import opportunity_create, opportunity_update
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, analyzed
 
 SOON = datetime.date.today() + datetime.timedelta(days=20)
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -303,22 +302,6 @@ def test_show_more_queries_do_not_grow_with_deals(
     # cards' menus, rotting stages and rotting cards.
     with django_assert_max_num_queries(9):
         client.get(url, **HTMX)
-
-
-@contextlib.contextmanager
-def analyzed():
-    """Statistics of this test's rows while the block runs. SQLite keeps the statistics it has
-    loaded when a rollback removes their rows, so they are rolled back and reloaded here: a
-    later test's plan would otherwise follow a table of six deals."""
-    savepoint = transaction.savepoint()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        yield
-    finally:
-        transaction.savepoint_rollback(savepoint)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE sqlite_schema")
 
 
 @pytest.mark.skipif(
