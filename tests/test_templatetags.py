@@ -1,9 +1,13 @@
-"""The list pages' <select> built in Python: escaped, with the chosen values selected."""
+"""The template tags and filters: the list pages' <select> built in Python (escaped, with the
+chosen values selected), counts and ages as the pages write them."""
+
+import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from salestrack.web.templatetags.salestrack import number, select
+from salestrack.web.templatetags.salestrack import age, number, select
 
 
 class Filters(forms.Form):
@@ -42,3 +46,10 @@ def test_counts_are_written_with_thousands_separators():
         "7",
         "",
     ]
+
+
+def test_an_age_is_said_in_its_largest_unit():
+    now = timezone.now()
+    assert age(now - datetime.timedelta(hours=11, minutes=19)) == "11\xa0hours"
+    assert age(now - datetime.timedelta(days=95)) == "3\xa0months"
+    assert age(None) == ""

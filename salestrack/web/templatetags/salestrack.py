@@ -7,6 +7,7 @@ from django import template
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
 from salestrack.lib import dates
 
@@ -28,6 +29,12 @@ def number(value) -> str:
     if value in (None, ""):
         return ""
     return f"{int(value):,}"
+
+
+@register.filter
+def age(value) -> str:
+    """How long since a moment, in its largest unit: "3 months", "11 hours"."""
+    return timesince(value, depth=1) if isinstance(value, datetime.datetime) else ""
 
 
 @register.filter
