@@ -167,6 +167,18 @@ def test_a_stage_added_since_the_fit_takes_its_default_and_the_others_keep_their
     assert model.with_stages(PRIORS) is model
 
 
+def test_a_fit_of_no_stage_kept_as_json_takes_the_stages_added_since():
+    empty = calibration.fit(calibration.WinSamples.empty(), AS_OF, {})
+    kept = calibration.WinModel(
+        **{
+            k: np.array(v.tolist()) if isinstance(v, np.ndarray) else v
+            for k, v in vars(empty).items()
+        }
+    )
+    grown = kept.with_stages(PRIORS)
+    assert grown.predict([1, 1], [1, 2], [0, 0]).tolist() == pytest.approx([0.1, 0.6])
+
+
 def test_the_kept_fit_serves_a_stage_added_after_it(org, book, stages):
     probability.calibrate()
     learned, *_ = probability.models()

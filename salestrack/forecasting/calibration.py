@@ -124,20 +124,25 @@ class WinModel:
         new = sorted(set(priors) - set(self.stages.tolist()))
         if not new:
             return self
-        stages = np.concatenate([self.stages, np.array(new, dtype=np.int64)])
+        stages = np.concatenate([self.stages.astype(np.int64), np.array(new, dtype=np.int64)])
         order = np.argsort(stages, kind="stable")
-        blank = np.zeros((len(new), len(self.edges)))
+        width = len(self.edges)
+        blank = np.zeros((len(new), width))
 
-        def grown(old: np.ndarray, added) -> np.ndarray:
-            return np.concatenate([old, np.asarray(added, dtype=old.dtype)])[order]
+        def grown(old: np.ndarray, added, dtype) -> np.ndarray:
+            # A fit of no stage comes back from its JSON as 1-D and float: shape and type it.
+            old = np.asarray(old, dtype=dtype)
+            if np.ndim(added) == 2:
+                old = old.reshape(-1, width)
+            return np.concatenate([old, np.asarray(added, dtype=dtype)])[order]
 
         return WinModel(
-            grown(self.pipelines, [priors[s][0] for s in new]),
+            grown(self.pipelines, [priors[s][0] for s in new], np.int64),
             stages[order],
             self.edges,
-            grown(self.prior, [priors[s][1] for s in new]),
-            grown(self.wins, blank),
-            grown(self.seen, blank),
+            grown(self.prior, [priors[s][1] for s in new], np.float64),
+            grown(self.wins, blank, np.float64),
+            grown(self.seen, blank, np.float64),
             self.strength,
         )
 
