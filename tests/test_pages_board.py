@@ -348,8 +348,8 @@ def test_a_columns_cards_are_read_from_an_index_of_the_stage(org, account, stage
 )
 def test_column_totals_are_read_from_indexes_alone(org, account, stages):
     """The totals read no row of the table: SQLite took opp_open_totals_idx as covering only
-    once it held is_closed, the column of its condition (deals 0022); before, it read the
-    34,562 open deals' rows of the large org (40 ms)."""
+    once it held is_closed, the column of its condition (deals 0022); before, it read the open
+    deals' rows."""
     make_deals(org.rep, account, 6)
     make_deals(org.rep, account, 5, stage=stages["Closed won"])
     with analyzed():

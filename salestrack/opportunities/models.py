@@ -363,7 +363,7 @@ class OpportunityState(models.Model):
             ),
             # The forecast chart (forecasting/trend.py): the states of deals due in a period,
             # with all it reads, from this index alone. Through opp_state_held_idx SQLite read
-            # every state holding since the period began, row by row (0.5 s on the large org).
+            # every state holding since the period began, row by row (docs/benchmarks.md).
             models.Index(
                 fields=[
                     "close_date",

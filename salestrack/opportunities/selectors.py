@@ -22,8 +22,8 @@ def grouped_sums(opportunities, *keys: str):
     """Rows of count and converted amount per `keys` and probability, for `add_up`.
 
     Weighted figures are summed from these rows rather than in SQL: a SQL sum of amount x
-    probability converted each deal in another currency a second time, which was half the
-    board's column totals on PostgreSQL."""
+    probability converted each deal in another currency a second time (docs/benchmarks.md,
+    twelfth session)."""
     return (
         opportunities.order_by()
         .values(*keys, "probability")
