@@ -54,6 +54,7 @@ COUNTED = {
 # The records whose progress the selling reports, against the plan's sizes.
 PROGRESS = {"leads": Lead, "accounts": Account, "contacts": Contact, "opportunities": Opportunity}
 PROGRESS_EVERY = 5.0  # seconds: at most one progress line this often while the selling runs
+STALE_TASK_DAYS = 21  # a task overdue longer than this was most likely cleared since
 
 
 def build(
@@ -365,7 +366,10 @@ class Plan:
 
         self.at(x, add)
         done = due + self.rng.uniform(-1, 1.5)
-        if done < self.cal.now and self.rng.random() < 0.9:  # the rest go overdue
+        # One in ten recent tasks is still overdue; older ones were mostly cleared since, so
+        # a rep's My Day is not a list of tasks forgotten months ago.
+        left_open = 0.1 if self.cal.now - due < STALE_TASK_DAYS else 0.02
+        if done < self.cal.now and self.rng.random() >= left_open:
             self.at(
                 max(done, x + 0.01), lambda: task_complete(task=task.obj, by=owner, at=self.now)
             )
