@@ -126,23 +126,20 @@ class WinModel:
             return self
         stages = np.concatenate([self.stages.astype(np.int64), np.array(new, dtype=np.int64)])
         order = np.argsort(stages, kind="stable")
-        width = len(self.edges)
-        blank = np.zeros((len(new), width))
+        blank = np.zeros((len(new), len(self.edges)))
 
-        def grown(old: np.ndarray, added, dtype) -> np.ndarray:
-            # A fit of no stage comes back from its JSON as 1-D and float: shape and type it.
-            old = np.asarray(old, dtype=dtype)
-            if np.ndim(added) == 2:
-                old = old.reshape(-1, width)
-            return np.concatenate([old, np.asarray(added, dtype=dtype)])[order]
+        def grown(old, added, dtype) -> np.ndarray:
+            return np.concatenate([np.asarray(old, dtype), np.asarray(added, dtype)])[order]
 
+        # A fit of no stage comes back from its JSON as 1-D: give its tables their width.
+        wins, seen = (np.reshape(t, (-1, len(self.edges))) for t in (self.wins, self.seen))
         return WinModel(
             grown(self.pipelines, [priors[s][0] for s in new], np.int64),
             stages[order],
             self.edges,
             grown(self.prior, [priors[s][1] for s in new], np.float64),
-            grown(self.wins, blank, np.float64),
-            grown(self.seen, blank, np.float64),
+            grown(wins, blank, np.float64),
+            grown(seen, blank, np.float64),
             self.strength,
         )
 
